@@ -1,0 +1,129 @@
+//! Jingles: the show's own files when it has them, otherwise chimes generated in code.
+//!
+//! The generated chimes are glockenspiel-like notes (a bar's inharmonic partials with
+//! exponential decays) on a major arpeggio: rising for the intro, a two-note call for
+//! transitions, falling for the outro. Every jingle is levelled to [`JINGLE_LUFS`] so that it
+//! sits just under the voice whatever file the producer supplies.
+
+use std::f32::consts::PI;
+
+use super::{decode, loudness, EPISODE_RATE};
+use crate::error::Result;
+use crate::show::Jingles;
+
+/// Loudness of jingles before the episode's overall gain (speech clips are levelled to
+/// [`loudness::SPEECH_LUFS`]; jingles sit 3 LU under them).
+pub const JINGLE_LUFS: f64 = loudness::SPEECH_LUFS - 3.0;
+
+/// The three jingles of a rundown, mono `f32` at the episode rate.
+#[derive(Debug, Clone)]
+pub struct JingleSet {
+    pub intro: Vec<f32>,
+    pub transition: Vec<f32>,
+    pub outro: Vec<f32>,
+}
+
+/// Which jingle a timeline item plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JingleKind {
+    Intro,
+    Transition,
+    Outro,
+}
+
+impl JingleSet {
+    /// Loads the show's jingle files, generating the ones it does not name.
+    pub fn load(jingles: &Jingles) -> Result<JingleSet> {
+        let load =
+            |file: &Option<std::path::PathBuf>, make: fn() -> Vec<f32>| -> Result<Vec<f32>> {
+                let mut samples = match file {
+                    Some(path) => decode::decode_file(path)?,
+                    None => make(),
+                };
+                loudness::level_to(&mut samples, JINGLE_LUFS);
+                Ok(samples)
+            };
+        Ok(JingleSet {
+            intro: load(&jingles.intro, intro_chime)?,
+            transition: load(&jingles.transition, transition_chime)?,
+            outro: load(&jingles.outro, outro_chime)?,
+        })
+    }
+
+    /// The samples of one jingle.
+    pub fn get(&self, kind: JingleKind) -> &[f32] {
+        match kind {
+            JingleKind::Intro => &self.intro,
+            JingleKind::Transition => &self.transition,
+            JingleKind::Outro => &self.outro,
+        }
+    }
+}
+
+const C5: f32 = 523.25;
+const E5: f32 = 659.26;
+const G5: f32 = 783.99;
+const C6: f32 = 1046.50;
+
+/// Rising C-major arpeggio, 2.4 s.
+pub fn intro_chime() -> Vec<f32> {
+    chime(&[(0.0, C5), (0.16, E5), (0.32, G5), (0.48, C6)], 2.4)
+}
+
+/// Two-note call, 1.2 s.
+pub fn transition_chime() -> Vec<f32> {
+    chime(&[(0.0, G5), (0.14, C6)], 1.2)
+}
+
+/// Falling arpeggio, 2.6 s.
+pub fn outro_chime() -> Vec<f32> {
+    chime(&[(0.0, C6), (0.16, G5), (0.32, E5), (0.48, C5)], 2.6)
+}
+
+/// Sums bell notes `(start seconds, frequency)` into a clip of `seconds`.
+fn chime(notes: &[(f32, f32)], seconds: f32) -> Vec<f32> {
+    // Partials of a free bar (ratio, level, decay time constant in seconds).
+    const PARTIALS: [(f32, f32, f32); 3] =
+        [(1.0, 1.0, 0.55), (2.756, 0.35, 0.18), (5.404, 0.12, 0.07)];
+    let rate = EPISODE_RATE as f32;
+    let len = (seconds * rate) as usize;
+    let mut out = vec![0.0f32; len];
+    for &(start, freq) in notes {
+        let first = (start * rate) as usize;
+        for (i, sample) in out.iter_mut().enumerate().skip(first) {
+            let t = (i - first) as f32 / rate;
+            let attack = (t / 0.004).min(1.0);
+            let tone: f32 = PARTIALS
+                .iter()
+                .map(|&(ratio, level, decay)| {
+                    level * (-t / decay).exp() * (2.0 * PI * freq * ratio * t).sin()
+                })
+                .sum();
+            *sample += 0.25 * attack * tone;
+        }
+    }
+    // A short fade to true silence at the end.
+    let fade = (0.05 * rate) as usize;
+    for (k, sample) in out.iter_mut().rev().take(fade).enumerate() {
+        *sample *= k as f32 / fade as f32;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_chimes_are_musical_not_beeps() {
+        for chime in [intro_chime(), transition_chime(), outro_chime()] {
+            let peak = chime.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+            assert!(peak > 0.05 && peak < 1.0, "peak {peak}");
+            // Decays: the last tenth is much quieter than the first tenth.
+            let tenth = chime.len() / 10;
+            let energy = |s: &[f32]| s.iter().map(|x| x * x).sum::<f32>();
+            assert!(energy(&chime[chime.len() - tenth..]) < energy(&chime[..tenth]) / 20.0);
+            assert_eq!(*chime.last().unwrap(), 0.0);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Mix: lays clips and jingles out on a timeline (the rundown) and renders it as a stream.
+//!
+//! The rundown is: intro jingle, opening, quote, each story after the transition jingle,
+//! the transition jingle and the briefs, closing, outro jingle, with pauses between. Every
+//! item fades in and out over a few milliseconds and pauses are true silence, so no join
+//! can click. Chapters and transcript cues come from the same timeline, so they are exact.
+
+use std::path::PathBuf;
+
+use super::jingle::{JingleKind, JingleSet};
+use super::{loudness, ms_to_samples, resample, samples_to_ms, EPISODE_RATE};
+use crate::error::{Error, Result};
+use crate::ingest::StoryKind;
+use crate::script::Script;
+use crate::synth::ClipFile;
+
+/// Pause after a jingle and between spoken segments, ms.
+const PAUSE_AFTER_JINGLE_MS: u64 = 350;
+const PAUSE_BETWEEN_SEGMENTS_MS: u64 = 700;
+const TAIL_MS: u64 = 300;
+/// Fades at every join, ms.
+const SPEECH_FADE_MS: u64 = 8;
+const JINGLE_FADE_IN_MS: u64 = 3;
+const JINGLE_FADE_OUT_MS: u64 = 20;
+
+/// What a timeline item plays.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A speech clip (WAV) with the gain that levels it.
+    Clip {
+        path: PathBuf,
+        rate: u32,
+        gain: f32,
+    },
+    Jingle(JingleKind),
+}
+
+/// One sound on the timeline; items never overlap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub source: Source,
+    /// First sample, at the episode rate.
+    pub start: u64,
+    /// Length in samples at the episode rate.
+    pub len: u64,
+    pub fade_in: u64,
+    pub fade_out: u64,
+}
+
+/// A chapter: one per segment of the script.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Chapter {
+    pub title: String,
+    pub start_ms: u64,
+    pub end_ms: u64,
+}
+
+/// A transcript cue.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Cue {
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub text: String,
+}
+
+/// The rundown of an episode.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    pub items: Vec<Item>,
+    pub chapters: Vec<Chapter>,
+    pub cues: Vec<Cue>,
+    /// Length of the episode in samples.
+    pub total: u64,
+}
+
+/// Lays out an episode from its script, clips (one per segment, in order) and jingles.
+pub fn rundown(script: &Script, clips: &[ClipFile], jingles: &JingleSet) -> Timeline {
+    let mut t = 0u64;
+    let mut items = Vec::new();
+    let mut chapters = Vec::new();
+    let mut cues = Vec::new();
+    let place_jingle = |kind: JingleKind, t: &mut u64, items: &mut Vec<Item>| {
+        let len = jingles.get(kind).len() as u64;
+        items.push(Item {
+            source: Source::Jingle(kind),
+            start: *t,
+            len,
+            fade_in: ms_to_samples(JINGLE_FADE_IN_MS),
+            fade_out: ms_to_samples(JINGLE_FADE_OUT_MS),
+        });
+        *t += len + ms_to_samples(PAUSE_AFTER_JINGLE_MS);
+    };
+
+    place_jingle(JingleKind::Intro, &mut t, &mut items);
+    for (segment, clip) in script.segments.iter().zip(clips) {
+        let chapter_start = if segment.index == 0 { 0 } else { t };
+        if matches!(segment.kind, StoryKind::Story | StoryKind::Briefs) {
+            place_jingle(JingleKind::Transition, &mut t, &mut items);
+        }
+        let len = resample::output_len(clip.samples, clip.sample_rate, EPISODE_RATE);
+        let clip_start = t;
+        items.push(Item {
+            source: Source::Clip {
+                path: clip.path.clone(),
+                rate: clip.sample_rate,
+                gain: loudness::db_to_gain(loudness::SPEECH_LUFS - clip.loudness_lufs),
+            },
+            start: clip_start,
+            len,
+            fade_in: ms_to_samples(SPEECH_FADE_MS),
+            fade_out: ms_to_samples(SPEECH_FADE_MS),
+        });
+        t += len + ms_to_samples(PAUSE_BETWEEN_SEGMENTS_MS);
+        cues.extend(segment_cues(segment, clip, clip_start, clip_start + len));
+        chapters.push(Chapter {
+            title: segment.title.clone(),
+            start_ms: samples_to_ms(chapter_start),
+            end_ms: 0,
+        });
+    }
+    place_jingle(JingleKind::Outro, &mut t, &mut items);
+    let total = items.last().map_or(0, |i| i.start + i.len) + ms_to_samples(TAIL_MS);
+    let total_ms = samples_to_ms(total);
+    for i in 0..chapters.len() {
+        chapters[i].end_ms = chapters.get(i + 1).map_or(total_ms, |next| next.start_ms);
+    }
+    Timeline {
+        items,
+        chapters,
+        cues,
+        total,
+    }
+}
+
+/// Cues of one segment: one per mark, split into sentences with times shared out by length.
+fn segment_cues(
+    segment: &crate::script::Segment,
+    clip: &ClipFile,
+    start: u64,
+    end: u64,
+) -> Vec<Cue> {
+    let at = |sample: u64| start + resample::output_len(sample, clip.sample_rate, EPISODE_RATE);
+    let mut cues = Vec::new();
+    for (n, cue) in segment.cues.iter().enumerate() {
+        let Some(mark) = clip.marks.iter().find(|m| m.name == cue.mark) else {
+            continue;
+        };
+        let cue_start = at(mark.sample);
+        let cue_end = segment.cues[n + 1..]
+            .iter()
+            .find_map(|next| clip.marks.iter().find(|m| m.name == next.mark))
+            .map_or(end, |m| at(m.sample));
+        let sentences = crate::script::split_sentences(&cue.text);
+        let total_chars: usize = sentences
+            .iter()
+            .map(|s| s.chars().count())
+            .sum::<usize>()
+            .max(1);
+        let mut s_start = cue_start;
+        for (k, sentence) in sentences.iter().enumerate() {
+            let share =
+                (cue_end - cue_start) * sentence.chars().count() as u64 / total_chars as u64;
+            let s_end = if k + 1 == sentences.len() {
+                cue_end
+            } else {
+                s_start + share
+            };
+            cues.push(Cue {
+                start_ms: samples_to_ms(s_start),
+                end_ms: samples_to_ms(s_end),
+                text: sentence.clone(),
+            });
+            s_start = s_end;
+        }
+    }
+    cues
+}
+
+/// Block size handed to the sink.
+const BLOCK: usize = 16_384;
+
+/// Renders the timeline in order, handing blocks of samples to `sink`; holds one item in
+/// memory at a time.
+pub fn render(
+    timeline: &Timeline,
+    jingles: &JingleSet,
+    sink: &mut dyn FnMut(&[f32]) -> Result<()>,
+) -> Result<()> {
+    let end = render_items(&timeline.items, jingles, 0, sink)?;
+    emit_silence(timeline.total.saturating_sub(end), sink)
+}
+
+/// Renders `items` (consecutive items of a timeline) from sample `from` on, with the silence
+/// before and between them; returns the sample where it stopped.
+pub fn render_items(
+    items: &[Item],
+    jingles: &JingleSet,
+    from: u64,
+    sink: &mut dyn FnMut(&[f32]) -> Result<()>,
+) -> Result<u64> {
+    let mut t = from;
+    for item in items {
+        emit_silence(item.start.saturating_sub(t), sink)?;
+        let mut samples = match &item.source {
+            Source::Jingle(kind) => jingles.get(*kind).to_vec(),
+            Source::Clip { path, rate, gain } => {
+                let mut speech = resample::resample(&read_wav(path)?, *rate, EPISODE_RATE)?;
+                speech.iter_mut().for_each(|s| *s *= gain);
+                speech
+            }
+        };
+        samples.resize(item.len as usize, 0.0);
+        fade(&mut samples, item.fade_in as usize, item.fade_out as usize);
+        for block in samples.chunks(BLOCK) {
+            sink(block)?;
+        }
+        t = item.start + item.len;
+    }
+    Ok(t)
+}
+
+fn emit_silence(mut n: u64, sink: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<()> {
+    let zeros = vec![0.0f32; BLOCK];
+    while n > 0 {
+        let take = n.min(BLOCK as u64) as usize;
+        sink(&zeros[..take])?;
+        n -= take as u64;
+    }
+    Ok(())
+}
+
+/// Raised-cosine fade in and out.
+fn fade(samples: &mut [f32], fade_in: usize, fade_out: usize) {
+    let len = samples.len();
+    let curve = |k: usize, n: usize| 0.5 - 0.5 * (std::f32::consts::PI * k as f32 / n as f32).cos();
+    for (k, sample) in samples.iter_mut().take(fade_in.min(len)).enumerate() {
+        *sample *= curve(k, fade_in);
+    }
+    for (k, sample) in samples.iter_mut().rev().take(fade_out.min(len)).enumerate() {
+        *sample *= curve(k, fade_out);
+    }
+}
+
+/// Reads a mono 16-bit WAV clip as `f32`.
+pub fn read_wav(path: &std::path::Path) -> Result<Vec<f32>> {
+    let reader = hound::WavReader::open(path)
+        .map_err(|e| Error::Audio(format!("{}: {e}", path.display())))?;
+    reader
+        .into_samples::<i16>()
+        .map(|s| s.map(|v| v as f32 / 32_768.0))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Audio(format!("{}: {e}", path.display())))
+}

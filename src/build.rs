@@ -1,0 +1,297 @@
+//! The pipeline wired end to end: issue → script → clips → mastered MP3 → published files
+//! and feed. Each stage is called once, in order; this file only passes data between them,
+//! decides when nothing needs doing, and publishes atomically with the feed last.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::audio::encode::EpisodeTags;
+use crate::audio::jingle::JingleSet;
+use crate::audio::loudness::LoudnessReport;
+use crate::audio::{master, mix, samples_to_ms};
+use crate::error::{Error, Result};
+use crate::ingest::{self, Issue, StoryKind};
+use crate::progress::Progress;
+use crate::publish::atomic::{self, write_atomic};
+use crate::publish::manifest::{Manifest, MANIFEST_VERSION};
+use crate::publish::{chapters, feed, transcript};
+use crate::script::{self, Script};
+use crate::show::Show;
+use crate::synth::{self, ClipCache, SynthCounts};
+
+/// Where a build reads and writes.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The published folder (feed.xml, episodes/).
+    pub out_dir: PathBuf,
+    /// The clip cache folder.
+    pub cache_dir: PathBuf,
+    /// Overrides the show's public URL in the feed's links.
+    pub base_url: Option<String>,
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    pub episode_id: String,
+    pub title: String,
+    pub duration_ms: u64,
+    /// Full stories and briefs read.
+    pub stories: usize,
+    pub briefs: usize,
+    pub clips: SynthCounts,
+    /// True when nothing had changed and no audio was produced.
+    pub up_to_date: bool,
+    pub loudness: LoudnessReport,
+    pub mp3: PathBuf,
+    pub feed: PathBuf,
+    /// Wall time of each stage, seconds.
+    pub timings: Vec<(String, f64)>,
+}
+
+/// Reads an issue and writes its script without speaking it.
+pub fn script_issue(issue_path: &Path, show: &Show) -> Result<(Issue, Script)> {
+    let issue = ingest::read_issue(issue_path)?;
+    let script = script::build(&issue, show);
+    Ok((issue, script))
+}
+
+/// Builds the episode of one issue and republishes the show's feed.
+pub async fn build(
+    show: &Show,
+    issue_path: &Path,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildReport> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
+        timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+
+    let (issue, script) = script_issue(issue_path, show)?;
+    let engine = synth::engine_for(&show.voice)?;
+    let cache = ClipCache::new(&options.cache_dir);
+    let base_url = options
+        .base_url
+        .as_deref()
+        .unwrap_or(&show.base_url)
+        .trim_end_matches('/')
+        .to_string();
+    let id = issue.date.iso();
+    let episodes_dir = options.out_dir.join("episodes");
+    let manifest_path = episodes_dir.join(format!("{id}.json"));
+    let keys = synth::clip_keys(&script, engine.as_ref(), &cache);
+    let fingerprint = fingerprint(show, &script, &keys, &base_url)?;
+    lap("script", &mut timings);
+
+    let (stories, briefs) = count_stories(&issue);
+    if let Some(existing) = Manifest::read(&manifest_path)? {
+        if existing.fingerprint == fingerprint && existing.files_present(&options.out_dir) {
+            let feed = publish_feed(show, &base_url, &options.out_dir)?;
+            lap("publish", &mut timings);
+            return Ok(BuildReport {
+                episode_id: id,
+                title: existing.title,
+                duration_ms: existing.duration_ms,
+                stories,
+                briefs,
+                clips: SynthCounts {
+                    synthesised: 0,
+                    cached: keys.len(),
+                },
+                up_to_date: true,
+                loudness: existing.loudness,
+                mp3: options.out_dir.join(existing.audio_file),
+                feed,
+                timings,
+            });
+        }
+    }
+
+    let (clips, counts) = synth::synthesize_script(&script, engine, &cache, progress).await?;
+    lap("synthesis", &mut timings);
+
+    progress.stage("Mixing and encoding", 0);
+    std::fs::create_dir_all(&episodes_dir).map_err(|e| Error::io(&episodes_dir, e))?;
+    let jingles = JingleSet::load(&show.jingles)?;
+    let timeline = mix::rundown(&script, &clips, &jingles);
+    let title = script::episode_title(&issue, &show.language);
+    let description = script::episode_description(&issue, &show.language);
+    let tags = EpisodeTags {
+        title: title.clone(),
+        show: show.title.clone(),
+        author: show.author.clone(),
+        date: id.clone(),
+        language: show.language.clone(),
+        comment: description.clone(),
+        cover: Some((read(&show.cover)?, cover_mime(&show.cover).to_string())),
+        chapters: timeline.chapters.clone(),
+    };
+    let mastered = {
+        let (timeline, dir) = (timeline.clone(), episodes_dir.clone());
+        tokio::task::spawn_blocking(move || master::master(&timeline, &jingles, &dir, &tags))
+            .await
+            .map_err(|e| Error::Audio(format!("mixing task failed: {e}")))??
+    };
+    progress.finish_stage();
+    lap("mix+encode", &mut timings);
+
+    let show_guid = feed::podcast_guid(&feed::feed_url(&base_url));
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        id: id.clone(),
+        guid: feed::episode_guid(&show_guid, &id),
+        title: title.clone(),
+        description,
+        date: id.clone(),
+        language: show.language.clone(),
+        audio_file: format!("episodes/{id}.mp3"),
+        audio_bytes: mastered.bytes,
+        duration_ms: samples_to_ms(timeline.total),
+        audio_version: fingerprint[..12].to_string(),
+        chapters_file: format!("episodes/{id}.chapters.json"),
+        transcript_file: format!("episodes/{id}.vtt"),
+        chapters: timeline.chapters.clone(),
+        loudness: mastered.loudness,
+        fingerprint,
+    };
+    let out = &options.out_dir;
+    let mp3 = out.join(&manifest.audio_file);
+    write_atomic(
+        &out.join(&manifest.chapters_file),
+        chapters::chapters_json(&timeline.chapters).as_bytes(),
+    )?;
+    write_atomic(
+        &out.join(&manifest.transcript_file),
+        transcript::webvtt(&timeline.cues).as_bytes(),
+    )?;
+    atomic::persist(mastered.file, &mp3)?;
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Audio(e.to_string()))?;
+    write_atomic(&manifest_path, &json)?;
+    let feed = publish_feed(show, &base_url, out)?;
+    lap("publish", &mut timings);
+
+    Ok(BuildReport {
+        episode_id: id,
+        title,
+        duration_ms: manifest.duration_ms,
+        stories,
+        briefs,
+        clips: counts,
+        up_to_date: false,
+        loudness: manifest.loudness,
+        mp3,
+        feed,
+        timings,
+    })
+}
+
+/// Rewrites `feed.xml` (and the cover it points at) from the folder's manifests; files
+/// whose content did not change are left untouched.
+pub fn publish_feed(show: &Show, base_url: &str, out: &Path) -> Result<PathBuf> {
+    let cover_name = format!(
+        "cover.{}",
+        show.cover
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("jpg")
+            .to_lowercase()
+    );
+    write_if_changed(&out.join(&cover_name), &read(&show.cover)?)?;
+    let episodes = Manifest::read_all(out)?;
+    let xml = feed::feed_xml(show, base_url, &cover_name, &episodes);
+    let path = out.join("feed.xml");
+    write_if_changed(&path, xml.as_bytes())?;
+    Ok(path)
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::read(path).ok().as_deref() == Some(bytes) {
+        return Ok(());
+    }
+    write_atomic(path, bytes)
+}
+
+fn count_stories(issue: &Issue) -> (usize, usize) {
+    let stories = issue
+        .stories
+        .iter()
+        .filter(|s| s.kind == StoryKind::Story)
+        .count();
+    let briefs = issue
+        .stories
+        .iter()
+        .filter(|s| s.kind == StoryKind::Briefs)
+        .map(|s| s.blocks.len())
+        .sum();
+    (stories, briefs)
+}
+
+/// Hash of every input that shapes the published episode.
+fn fingerprint(
+    show: &Show,
+    script: &Script,
+    clip_keys: &[String],
+    base_url: &str,
+) -> Result<String> {
+    let mut hash = Sha256::new();
+    let mut field = |label: &str, bytes: &[u8]| {
+        hash.update(label.as_bytes());
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    };
+    field("audition", env!("CARGO_PKG_VERSION").as_bytes());
+    for key in clip_keys {
+        field("clip", key.as_bytes());
+    }
+    for segment in &script.segments {
+        field("segment", segment.title.as_bytes());
+        for cue in &segment.cues {
+            field("cue", cue.text.as_bytes());
+        }
+    }
+    for text in [
+        &show.title,
+        &show.author,
+        &show.description,
+        &show.language,
+        &show.owner_name,
+        &show.owner_email,
+    ] {
+        field("show", text.as_bytes());
+    }
+    field("base_url", base_url.as_bytes());
+    field("cover", &read(&show.cover)?);
+    for jingle in [
+        &show.jingles.intro,
+        &show.jingles.transition,
+        &show.jingles.outro,
+    ] {
+        match jingle {
+            Some(path) => field("jingle", &read(path)?),
+            None => field("jingle", b"generated"),
+        }
+    }
+    Ok(hex::encode(hash.finalize()))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+fn cover_mime(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase)
+        .as_deref()
+    {
+        Some("png") => "image/png",
+        _ => "image/jpeg",
+    }
+}

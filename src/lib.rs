@@ -1,0 +1,33 @@
+//! Audition turns a newsletter issue into a podcast episode and its feed.
+//!
+//! The pipeline runs in stages, one module each, with plain data between them:
+//! [`ingest`] (issue file → [`ingest::Issue`]), [`script`] (→ SSML per story),
+//! [`synth`] (→ cached speech clips), [`audio`] (→ timeline, loudness, MP3) and
+//! [`publish`] (→ manifest, chapters, transcript, feed, HTTP serving).
+//! [`build()`] runs them all for one issue.
+//!
+//! ```no_run
+//! # async fn run() -> audition::error::Result<()> {
+//! use std::path::Path;
+//! let show = audition::show::Show::load(Path::new("feeds/qant/show.toml"))?;
+//! let options = audition::BuildOptions {
+//!     out_dir: "public/qant".into(),
+//!     cache_dir: audition::synth::ClipCache::default_dir(),
+//!     base_url: None,
+//! };
+//! let report = audition::build(&show, Path::new("feeds/qant/issues/2026-11-02.txt"), &options, &audition::progress::Silent).await?;
+//! println!("{} ({} ms)", report.title, report.duration_ms);
+//! # Ok(()) }
+//! ```
+
+pub mod audio;
+mod build;
+pub mod error;
+pub mod ingest;
+pub mod progress;
+pub mod publish;
+pub mod script;
+pub mod show;
+pub mod synth;
+
+pub use build::{build, publish_feed, script_issue, BuildOptions, BuildReport};

@@ -1,0 +1,257 @@
+//! The `audition` command line: parses flags, calls one library function per subcommand,
+//! draws progress on a terminal, and maps errors to exit codes (1: fix the input or config,
+//! 2: an engine, audio or I/O failure).
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use audition::error::Error;
+use audition::progress::Progress;
+use audition::show::Show;
+use audition::synth::ClipCache;
+
+#[derive(Parser)]
+#[command(
+    name = "audition",
+    version,
+    about = "Turns newsletter issues into podcast episodes and feeds"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the episode of an issue and republish the show's feed.
+    Build {
+        /// The issue file.
+        issue: PathBuf,
+        /// The show file (feeds/<show>/show.toml).
+        #[arg(long)]
+        show: PathBuf,
+        /// The published folder [default: public/<show>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Public URL of the published folder, instead of the show's base_url.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Clip cache folder [default: the user's cache folder]/audition.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Print the wall time of each stage on stderr.
+        #[arg(long)]
+        timings: bool,
+    },
+    /// Print the SSML of every story without synthesising anything.
+    Script {
+        issue: PathBuf,
+        #[arg(long)]
+        show: PathBuf,
+        /// Print a JSON array of { index, title, kind, ssml }.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve a published folder over HTTP (HEAD, Range, conditional requests).
+    Serve {
+        dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Build {
+            issue,
+            show,
+            out,
+            base_url,
+            cache,
+            timings,
+        } => {
+            let options = BuildArgs {
+                out,
+                base_url,
+                cache,
+                timings,
+            };
+            build(&issue, &show, options).await
+        }
+        Command::Script { issue, show, json } => script(&issue, &show, json),
+        Command::Serve { dir, addr } => {
+            eprintln!(
+                "Serving {} on http://{addr}/ (Ctrl-C to stop)",
+                dir.display()
+            );
+            audition::publish::serve::serve(&dir, addr).await
+        }
+    }
+}
+
+/// Flags of `audition build` besides the issue and the show.
+struct BuildArgs {
+    out: Option<PathBuf>,
+    base_url: Option<String>,
+    cache: Option<PathBuf>,
+    timings: bool,
+}
+
+/// `audition build`: the whole pipeline, then a one-line summary on stdout.
+async fn build(issue: &Path, show: &Path, args: BuildArgs) -> Result<(), Error> {
+    let show = Show::load(show)?;
+    let options = audition::BuildOptions {
+        out_dir: args
+            .out
+            .unwrap_or_else(|| PathBuf::from("public").join(&show.id)),
+        cache_dir: args.cache.unwrap_or_else(ClipCache::default_dir),
+        base_url: args.base_url,
+    };
+    let progress = Bars::new();
+    let report = audition::build(&show, issue, &options, &progress).await?;
+    progress.clear();
+    if args.timings {
+        for (stage, seconds) in &report.timings {
+            eprintln!("{stage:>12}: {seconds:.3} s");
+        }
+    }
+    let duration = report.duration_ms / 1000;
+    let briefs = if report.briefs > 0 {
+        format!(" + {} briefs", report.briefs)
+    } else {
+        String::new()
+    };
+    if report.up_to_date {
+        println!(
+            "Nothing changed: episode {} ({}:{:02}, {} stories{briefs}) is up to date; feed {}",
+            report.episode_id,
+            duration / 60,
+            duration % 60,
+            report.stories,
+            report.feed.display()
+        );
+    } else {
+        println!(
+            "Built episode {} ({}:{:02}, {} stories{briefs}): {} clips synthesised, {} cached; {:.1} LUFS, {:.1} dBTP; feed {}",
+            report.episode_id,
+            duration / 60,
+            duration % 60,
+            report.stories,
+            report.clips.synthesised,
+            report.clips.cached,
+            report.loudness.integrated_lufs,
+            report.loudness.true_peak_dbtp,
+            report.feed.display()
+        );
+    }
+    Ok(())
+}
+
+/// `audition script`: SSML per story, as text or JSON.
+fn script(issue: &Path, show: &Path, json: bool) -> Result<(), Error> {
+    let show = Show::load(show)?;
+    let (_, script) = audition::script_issue(issue, &show)?;
+    if json {
+        let rows: Vec<serde_json::Value> = script
+            .segments
+            .iter()
+            .map(|s| serde_json::json!({ "index": s.index, "title": s.title, "kind": s.kind, "ssml": s.ssml }))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).unwrap_or_default()
+        );
+    } else {
+        for s in &script.segments {
+            println!("# {} — {}\n{}\n", s.index + 1, s.title, s.ssml);
+        }
+    }
+    Ok(())
+}
+
+/// One progress bar per stage on stderr; draws nothing when stderr is not a terminal.
+struct Bars {
+    current: Mutex<Option<ProgressBar>>,
+    visible: bool,
+}
+
+impl Bars {
+    fn new() -> Bars {
+        Bars {
+            current: Mutex::new(None),
+            visible: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut current) = self.current.lock() {
+            if let Some(bar) = current.take() {
+                bar.finish_and_clear();
+            }
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn stage(&self, name: &str, total: u64) {
+        self.clear();
+        if !self.visible {
+            return;
+        }
+        let bar = if total > 0 {
+            ProgressBar::new(total).with_style(
+                ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            )
+        } else {
+            let spinner = ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{msg:>20} {spinner} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+            spinner
+        };
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_message(name.to_string());
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some(bar);
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if let Ok(current) = self.current.lock() {
+            if let Some(bar) = current.as_ref() {
+                bar.inc(n);
+            }
+        }
+    }
+
+    fn finish_stage(&self) {
+        self.clear();
+    }
+}

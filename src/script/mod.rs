@@ -1,0 +1,425 @@
+//! Script: turns an [`Issue`] into one SSML document per story, with the text each part
+//! shows in the transcript.
+//!
+//! This stage decides what is said and how (normalisation, lead-ins, pauses); it does not
+//! speak. SSML is the contract with `synth`: every document is built with the `ssml` crate,
+//! so all text is escaped, and carries a `<mark>` before each part so that engines can report
+//! where each transcript cue starts.
+
+pub mod normalize;
+mod ssml_doc;
+
+use chrono::Datelike;
+use serde::Serialize;
+
+use crate::ingest::{Block, Issue, Story, StoryKind};
+use crate::show::Show;
+
+/// Everything the episode will say, story by story.
+#[derive(Debug, Clone, Serialize)]
+pub struct Script {
+    /// BCP 47 language of the SSML (`fr-FR`).
+    pub language: String,
+    pub segments: Vec<Segment>,
+}
+
+/// One story's SSML: the unit of synthesis, caching and chapters.
+#[derive(Debug, Clone, Serialize)]
+pub struct Segment {
+    pub index: usize,
+    pub title: String,
+    pub kind: StoryKind,
+    pub ssml: String,
+    /// Characters of spoken text (what cloud voices bill).
+    pub chars: usize,
+    /// Transcript text for each mark in the SSML, in order.
+    pub cues: Vec<CueText>,
+}
+
+/// The written text shown in the transcript from a `<mark>` on.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CueText {
+    pub mark: String,
+    pub text: String,
+}
+
+/// A piece of a segment before it becomes SSML: written text and how to say it.
+#[derive(Debug, Clone)]
+pub(crate) struct Part {
+    /// Shown in the transcript.
+    pub display: String,
+    /// Optional lead-in said before the sentences (« À surveiller »).
+    pub lead_in: Option<String>,
+    /// Sentences as written; normalised when the SSML is built.
+    pub sentences: Vec<String>,
+    /// Pause after this part, in milliseconds.
+    pub pause_ms: u32,
+}
+
+/// Builds the script of an issue for a show: opening, the issue's stories, closing.
+pub fn build(issue: &Issue, show: &Show) -> Script {
+    let lang = crate::show::primary_language(&show.language).to_string();
+    let words = Words::for_language(&lang);
+    let date = spoken_date(issue, &lang);
+
+    let mut stories: Vec<(String, StoryKind, Vec<Part>)> = Vec::new();
+    stories.push((
+        words.opening.to_string(),
+        StoryKind::Opening,
+        opening(issue, show, &date, &words),
+    ));
+    for story in &issue.stories {
+        stories.push((story.title.clone(), story.kind, story_parts(story, &words)));
+    }
+    stories.push((
+        words.closing.to_string(),
+        StoryKind::Closing,
+        closing(show, &date, &words),
+    ));
+
+    let segments = stories
+        .into_iter()
+        .enumerate()
+        .map(|(index, (title, kind, parts))| {
+            ssml_doc::segment(index, title, kind, &parts, &show.language, &lang)
+        })
+        .collect();
+    Script {
+        language: show.language.clone(),
+        segments,
+    }
+}
+
+/// The episode's title: the issue date and the lead headline.
+pub fn episode_title(issue: &Issue, language: &str) -> String {
+    let lang = crate::show::primary_language(language);
+    let date = spoken_date(issue, lang);
+    let date = date
+        .split_once(' ')
+        .map_or(date.as_str(), |(_, rest)| rest)
+        .trim_start_matches(", ");
+    let lead = issue
+        .headlines
+        .first()
+        .map(String::as_str)
+        .unwrap_or_default();
+    format!("{date} : {lead}").chars().take(255).collect()
+}
+
+/// The episode's description: the headlines and the briefs' titles.
+pub fn episode_description(issue: &Issue, language: &str) -> String {
+    let fr = crate::show::primary_language(language) == "fr";
+    let mut text = format!(
+        "{} {}.",
+        if fr { "Au sommaire :" } else { "Headlines:" },
+        issue.headlines.join(" ; ")
+    );
+    let briefs: Vec<&str> = issue
+        .stories
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .filter_map(|b| match b {
+            Block::Brief { title, .. } => Some(title.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !briefs.is_empty() {
+        text.push_str(&format!(
+            " {} {}.",
+            if fr { "En bref :" } else { "In brief:" },
+            briefs.join(" ; ")
+        ));
+    }
+    text
+}
+
+/// Fixed phrases of the rundown in one language.
+struct Words {
+    opening: &'static str,
+    closing: &'static str,
+    welcome: &'static str,
+    headlines: &'static str,
+    and: &'static str,
+    quote_by: &'static str,
+    goodbye: &'static str,
+    thanks: &'static str,
+    weekdays: [&'static str; 7],
+    months: [&'static str; 12],
+}
+
+impl Words {
+    fn for_language(lang: &str) -> Words {
+        match lang {
+            "fr" => Words {
+                opening: "Sommaire",
+                closing: "Au revoir",
+                welcome: "Bienvenue dans",
+                headlines: "Au sommaire aujourd'hui :",
+                and: "et",
+                quote_by: "La citation du jour est de",
+                goodbye: "C'était",
+                thanks: "Merci de votre écoute, et à bientôt.",
+                weekdays: [
+                    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+                ],
+                months: [
+                    "janvier",
+                    "février",
+                    "mars",
+                    "avril",
+                    "mai",
+                    "juin",
+                    "juillet",
+                    "août",
+                    "septembre",
+                    "octobre",
+                    "novembre",
+                    "décembre",
+                ],
+            },
+            _ => Words {
+                opening: "Headlines",
+                closing: "Goodbye",
+                welcome: "Welcome to",
+                headlines: "Today's headlines:",
+                and: "and",
+                quote_by: "Today's quote is from",
+                goodbye: "That was",
+                thanks: "Thanks for listening, see you soon.",
+                weekdays: [
+                    "Monday",
+                    "Tuesday",
+                    "Wednesday",
+                    "Thursday",
+                    "Friday",
+                    "Saturday",
+                    "Sunday",
+                ],
+                months: [
+                    "January",
+                    "February",
+                    "March",
+                    "April",
+                    "May",
+                    "June",
+                    "July",
+                    "August",
+                    "September",
+                    "October",
+                    "November",
+                    "December",
+                ],
+            },
+        }
+    }
+}
+
+/// « lundi 24 février 2025 » / « Monday, February 24, 2025 ».
+fn spoken_date(issue: &Issue, lang: &str) -> String {
+    let words = Words::for_language(lang);
+    let d = issue.date;
+    let weekday = chrono::NaiveDate::from_ymd_opt(d.year, d.month, d.day)
+        .map(|date| words.weekdays[date.weekday().num_days_from_monday() as usize])
+        .unwrap_or_default();
+    let month = words.months[(d.month.clamp(1, 12) - 1) as usize];
+    if lang == "fr" {
+        let day = if d.day == 1 {
+            "1er".to_string()
+        } else {
+            d.day.to_string()
+        };
+        format!("{weekday} {day} {month} {}", d.year)
+    } else {
+        format!("{weekday}, {month} {}, {}", d.day, d.year)
+    }
+}
+
+fn opening(issue: &Issue, show: &Show, date: &str, words: &Words) -> Vec<Part> {
+    let mut headlines: Vec<String> = issue.headlines.iter().map(|h| ensure_period(h)).collect();
+    if headlines.len() > 1 {
+        if let Some(last) = headlines.last_mut() {
+            *last = format!("{} {}", capitalise(words.and), lower_first(last));
+        }
+    }
+    vec![
+        Part::text(format!("{} {}, {}.", words.welcome, show.title, date), 500),
+        Part {
+            display: format!("{} {}", words.headlines, headlines.join(" ")),
+            lead_in: Some(words.headlines.trim_end_matches([' ', ':']).to_string()),
+            sentences: headlines,
+            pause_ms: 300,
+        },
+    ]
+}
+
+fn closing(show: &Show, date: &str, words: &Words) -> Vec<Part> {
+    vec![Part::text(
+        format!(
+            "{} {}, {}. {}",
+            words.goodbye, show.title, date, words.thanks
+        ),
+        300,
+    )]
+}
+
+fn story_parts(story: &Story, words: &Words) -> Vec<Part> {
+    let mut parts = Vec::new();
+    if story.kind == StoryKind::Story {
+        parts.push(Part::text(ensure_period(&story.title), 700));
+    }
+    if story.kind == StoryKind::Briefs {
+        parts.push(Part::text(ensure_period(&story.title), 600));
+    }
+    for block in &story.blocks {
+        match block {
+            Block::Paragraph { kicker, text } => {
+                let lead_in = kicker.as_deref().map(sentence_case);
+                let display = match kicker {
+                    Some(k) => format!("{k} : {text}"),
+                    None => text.clone(),
+                };
+                parts.push(Part {
+                    display,
+                    lead_in,
+                    sentences: split_sentences(text),
+                    pause_ms: 400,
+                });
+            }
+            Block::Quote { text, author } => {
+                parts.push(Part::text(format!("{} {author}.", words.quote_by), 400));
+                parts.push(Part {
+                    display: format!("« {text} »"),
+                    lead_in: None,
+                    sentences: split_sentences(&ensure_period(text)),
+                    pause_ms: 400,
+                });
+            }
+            Block::Brief { title, text } => {
+                parts.push(Part::text(ensure_period(title), 400));
+                parts.push(Part {
+                    display: text.clone(),
+                    lead_in: None,
+                    sentences: split_sentences(text),
+                    pause_ms: 700,
+                });
+            }
+        }
+    }
+    parts
+}
+
+impl Part {
+    fn text(text: String, pause_ms: u32) -> Part {
+        Part {
+            sentences: split_sentences(&text),
+            display: text,
+            lead_in: None,
+            pause_ms,
+        }
+    }
+}
+
+/// Splits after `.`, `!`, `?` or `…` followed by a space and a capital or an opening quote.
+pub fn split_sentences(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    for i in 0..chars.len() {
+        let ends = matches!(chars[i], '.' | '!' | '?' | '…');
+        let next_is_space = chars.get(i + 1).is_some_and(|c| c.is_whitespace());
+        let after = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+        let starts_new = after.is_some_and(|c| c.is_uppercase() || matches!(c, '«' | '“' | '"'));
+        if ends && next_is_space && starts_new {
+            sentences.push(
+                chars[start..=i]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string(),
+            );
+            start = i + 1;
+        }
+    }
+    let rest: String = chars[start..].iter().collect::<String>().trim().to_string();
+    if !rest.is_empty() {
+        sentences.push(rest);
+    }
+    sentences
+}
+
+fn ensure_period(text: &str) -> String {
+    let t = text.trim();
+    if t.ends_with(['.', '!', '?', '…']) {
+        t.to_string()
+    } else {
+        format!("{t}.")
+    }
+}
+
+/// « DEUX OMBRELLES » → « Deux ombrelles » (keeps acronyms of up to four letters).
+fn sentence_case(kicker: &str) -> String {
+    let lowered: Vec<String> = kicker
+        .split(' ')
+        .map(|w| {
+            let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+            if (2..=4).contains(&letters) && !is_common_word(w) {
+                w.to_string()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect();
+    capitalise(&lowered.join(" "))
+}
+
+/// Short upper-case words of kickers that are words, not acronyms.
+fn is_common_word(w: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "ET", "DE", "DU", "LA", "LE", "LES", "DES", "UN", "UNE", "QU’UN", "QU'UN", "AND", "THE",
+        "EN", "AU", "AUX", "DEUX", "SUR", "PAR", "POUR", "ÉTÉ",
+    ];
+    WORDS.contains(&w)
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.clone().next()) {
+        // Keep « IA », « BCE »: only lower a capital followed by a lower-case letter.
+        (Some(first), Some(second)) if second.is_lowercase() => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        (Some(first), _) => std::iter::once(first).chain(chars).collect(),
+        (None, _) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_split_at_capitals_only() {
+        assert_eq!(
+            split_sentences("Il a 3,5 ans. Elle aussi! et puis… Non."),
+            vec!["Il a 3,5 ans.", "Elle aussi! et puis…", "Non."]
+        );
+    }
+
+    #[test]
+    fn kickers_become_lead_ins() {
+        assert_eq!(
+            sentence_case("DEUX OMBRELLES PLUTÔT QU’UN PARAPLUIE"),
+            "Deux ombrelles plutôt qu’un parapluie"
+        );
+        assert_eq!(sentence_case("À SURVEILLER"), "À surveiller");
+        assert_eq!(sentence_case("ET DEEPSEEK"), "Et deepseek");
+    }
+}

@@ -1,0 +1,243 @@
+//! Show configuration (`feeds/<show>/show.toml`) and voice profiles (`voices/<name>.toml`).
+//!
+//! Only loading and validation live here; what the settings mean is up to the stages that
+//! read them. Relative paths in a show file are resolved against the show file's folder.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// A podcast show: the channel metadata of its feed and the settings of its episodes.
+#[derive(Debug, Clone)]
+pub struct Show {
+    /// Short identifier, the name of the show's folder (`qant` for `feeds/qant/show.toml`).
+    pub id: String,
+    /// The show file this was loaded from.
+    pub path: PathBuf,
+    pub title: String,
+    pub description: String,
+    /// BCP 47 language tag, e.g. `fr-FR`.
+    pub language: String,
+    pub author: String,
+    pub owner_name: String,
+    pub owner_email: String,
+    pub category: String,
+    pub subcategory: Option<String>,
+    pub explicit: bool,
+    /// Cover art (JPEG or PNG), absolute path.
+    pub cover: PathBuf,
+    /// Public URL under which the published folder is served, without trailing slash.
+    pub base_url: String,
+    /// Link to the show's web site, if any.
+    pub link: Option<String>,
+    pub voice: VoiceProfile,
+    pub jingles: Jingles,
+}
+
+/// Optional jingle files; a missing one is generated in code.
+#[derive(Debug, Clone, Default)]
+pub struct Jingles {
+    pub intro: Option<PathBuf>,
+    pub transition: Option<PathBuf>,
+    pub outro: Option<PathBuf>,
+}
+
+/// A voice: which engine speaks and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoiceProfile {
+    /// Profile name (the file stem).
+    pub name: String,
+    /// Engine name, e.g. `espeak`.
+    pub engine: String,
+    /// Engine-specific voice identifier, e.g. `fr` for espeak-ng.
+    pub voice: String,
+    /// BCP 47 language tag of the voice.
+    pub language: String,
+    /// Speaking rate as a multiple of the engine's default (1.0 = default).
+    pub rate: f32,
+    /// Pitch shift in semitones (0 = the voice's own pitch).
+    pub pitch: f32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShowFile {
+    title: String,
+    description: String,
+    language: String,
+    author: String,
+    category: String,
+    subcategory: Option<String>,
+    #[serde(default)]
+    explicit: bool,
+    cover: PathBuf,
+    base_url: String,
+    link: Option<String>,
+    voice: PathBuf,
+    owner: OwnerFile,
+    #[serde(default)]
+    jingles: JinglesFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnerFile {
+    name: String,
+    email: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct JinglesFile {
+    intro: Option<PathBuf>,
+    transition: Option<PathBuf>,
+    outro: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VoiceFile {
+    engine: String,
+    voice: String,
+    language: String,
+    #[serde(default = "default_rate")]
+    rate: f32,
+    #[serde(default)]
+    pitch: f32,
+}
+
+fn default_rate() -> f32 {
+    1.0
+}
+
+impl Show {
+    /// Loads and validates a show file, its voice profile and the files it names.
+    pub fn load(path: &Path) -> Result<Show> {
+        let file: ShowFile = read_toml(path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let id = show_id(path);
+        let resolve = |p: &Path| dir.join(p);
+
+        let cover = resolve(&file.cover);
+        if !cover.is_file() {
+            return Err(Error::config(
+                path,
+                format!("cover image {} does not exist", cover.display()),
+            ));
+        }
+        let base_url = file.base_url.trim_end_matches('/').to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(Error::config(
+                path,
+                format!("base_url must start with http:// or https://, got {base_url:?}"),
+            ));
+        }
+        if !file.owner.email.contains('@') {
+            return Err(Error::config(path, "owner.email is not an e-mail address"));
+        }
+        let jingles = Jingles {
+            intro: file.jingles.intro.as_deref().map(resolve),
+            transition: file.jingles.transition.as_deref().map(resolve),
+            outro: file.jingles.outro.as_deref().map(resolve),
+        };
+        for jingle in [&jingles.intro, &jingles.transition, &jingles.outro]
+            .into_iter()
+            .flatten()
+        {
+            if !jingle.is_file() {
+                return Err(Error::config(
+                    path,
+                    format!("jingle {} does not exist", jingle.display()),
+                ));
+            }
+        }
+        let voice = VoiceProfile::load(&resolve(&file.voice))?;
+        Ok(Show {
+            id,
+            path: path.to_path_buf(),
+            title: file.title,
+            description: file.description,
+            language: file.language,
+            author: file.author,
+            owner_name: file.owner.name,
+            owner_email: file.owner.email,
+            category: file.category,
+            subcategory: file.subcategory,
+            explicit: file.explicit,
+            cover,
+            base_url,
+            link: file.link,
+            voice,
+            jingles,
+        })
+    }
+
+    /// The primary language subtag (`fr` for `fr-FR`).
+    pub fn lang(&self) -> &str {
+        primary_language(&self.language)
+    }
+}
+
+impl VoiceProfile {
+    /// Loads a voice profile from a TOML file.
+    pub fn load(path: &Path) -> Result<VoiceProfile> {
+        let file: VoiceFile = read_toml(path)?;
+        if !(0.25..=4.0).contains(&file.rate) {
+            return Err(Error::config(path, "rate must be between 0.25 and 4.0"));
+        }
+        if !(-12.0..=12.0).contains(&file.pitch) {
+            return Err(Error::config(
+                path,
+                "pitch must be between -12 and 12 semitones",
+            ));
+        }
+        Ok(VoiceProfile {
+            name: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            engine: file.engine,
+            voice: file.voice,
+            language: file.language,
+            rate: file.rate,
+            pitch: file.pitch,
+        })
+    }
+}
+
+/// The primary language subtag of a BCP 47 tag, lower-cased by convention of the callers.
+pub fn primary_language(tag: &str) -> &str {
+    tag.split(['-', '_']).next().unwrap_or(tag)
+}
+
+fn show_id(path: &Path) -> String {
+    path.canonicalize()
+        .ok()
+        .and_then(|p| {
+            p.parent()
+                .and_then(|d| d.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "show".to_string())
+}
+
+fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::config(path, "file not found"),
+        _ => Error::config(path, format!("cannot read: {e}")),
+    })?;
+    toml::from_str(&text).map_err(|e| Error::config(path, one_line(&e.to_string())))
+}
+
+/// Collapses a multi-line message (as TOML errors are) into one line.
+pub(crate) fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.chars().all(|c| c == '|' || c == '^' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

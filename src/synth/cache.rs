@@ -1,0 +1,126 @@
+//! Content-addressed clip cache: `<dir>/clips/<key>.wav` plus `<key>.json` (the marks).
+//!
+//! The key is a SHA-256 of the engine identity and the SSML, so any change to the text, the
+//! voice or the engine makes a new clip, and an unchanged segment is found again. Entries are
+//! written atomically; a half-written clip is never visible.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Clip, ClipFile, Engine, MarkTime};
+use crate::error::{Error, Result};
+use crate::publish::atomic::write_atomic;
+
+/// Where clips are kept between builds.
+#[derive(Debug, Clone)]
+pub struct ClipCache {
+    dir: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    sample_rate: u32,
+    samples: u64,
+    marks: Vec<MarkTime>,
+    loudness_lufs: f64,
+}
+
+impl ClipCache {
+    /// A cache rooted at `dir` (created when first written).
+    pub fn new(dir: &Path) -> ClipCache {
+        ClipCache {
+            dir: dir.join("clips"),
+        }
+    }
+
+    /// The user's cache folder: `$XDG_CACHE_HOME/audition` or its platform equivalent.
+    pub fn default_dir() -> PathBuf {
+        dirs::cache_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("audition")
+    }
+
+    /// The key of a clip: engine identity and SSML.
+    pub fn key(&self, engine: &dyn Engine, ssml: &str) -> String {
+        let mut hash = Sha256::new();
+        hash.update(b"audition-clip-v1\n");
+        hash.update(engine.identity().as_bytes());
+        hash.update(b"\n");
+        hash.update(ssml.as_bytes());
+        hex::encode(hash.finalize())
+    }
+
+    fn paths(&self, key: &str) -> (PathBuf, PathBuf) {
+        (
+            self.dir.join(format!("{key}.wav")),
+            self.dir.join(format!("{key}.json")),
+        )
+    }
+
+    /// The cached clip for `key`, if present and readable.
+    pub fn get(&self, key: &str, segment: usize) -> Result<Option<ClipFile>> {
+        let (wav, meta) = self.paths(key);
+        if !wav.is_file() {
+            return Ok(None);
+        }
+        let Ok(text) = std::fs::read_to_string(&meta) else {
+            return Ok(None);
+        };
+        let Ok(entry) = serde_json::from_str::<Entry>(&text) else {
+            return Ok(None);
+        };
+        Ok(Some(ClipFile {
+            segment,
+            path: wav,
+            sample_rate: entry.sample_rate,
+            samples: entry.samples,
+            marks: entry.marks,
+            loudness_lufs: entry.loudness_lufs,
+        }))
+    }
+
+    /// Stores a clip (WAV first, then its metadata, each atomically).
+    pub fn put(&self, key: &str, segment: usize, clip: &Clip) -> Result<ClipFile> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        let (wav, meta) = self.paths(key);
+        let mut bytes = Vec::with_capacity(44 + clip.samples.len() * 2);
+        {
+            let spec = hound::WavSpec {
+                channels: 1,
+                sample_rate: clip.sample_rate,
+                bits_per_sample: 16,
+                sample_format: hound::SampleFormat::Int,
+            };
+            let mut writer = hound::WavWriter::new(std::io::Cursor::new(&mut bytes), spec)
+                .map_err(|e| Error::Audio(format!("cannot write clip: {e}")))?;
+            for &s in &clip.samples {
+                writer
+                    .write_sample(s)
+                    .map_err(|e| Error::Audio(format!("cannot write clip: {e}")))?;
+            }
+            writer
+                .finalize()
+                .map_err(|e| Error::Audio(format!("cannot write clip: {e}")))?;
+        }
+        write_atomic(&wav, &bytes)?;
+        let pcm: Vec<f32> = clip.samples.iter().map(|&s| s as f32 / 32_768.0).collect();
+        let entry = Entry {
+            loudness_lufs: crate::audio::loudness::integrated_of(&pcm, clip.sample_rate),
+            sample_rate: clip.sample_rate,
+            samples: clip.samples.len() as u64,
+            marks: clip.marks.clone(),
+        };
+        let json = serde_json::to_vec(&entry).map_err(|e| Error::Audio(e.to_string()))?;
+        write_atomic(&meta, &json)?;
+        Ok(ClipFile {
+            segment,
+            path: wav,
+            sample_rate: clip.sample_rate,
+            samples: entry.samples,
+            marks: entry.marks,
+            loudness_lufs: entry.loudness_lufs,
+        })
+    }
+}

@@ -1,0 +1,225 @@
+//! The script stage on the real seed issue and on our sample issues: which stories, in which
+//! order, with which titles, and what is never spoken.
+
+mod common;
+
+use audition::ingest::{self, StoryKind};
+use audition::script::Script;
+use audition::show::Show;
+
+fn script_of(path: &std::path::Path) -> Script {
+    let show = Show::load(&common::qant_show()).expect("the Qant show loads");
+    let (_, script) = audition::script_issue(path, &show).expect("the issue scripts");
+    script
+}
+
+fn titles(script: &Script) -> Vec<(StoryKind, String)> {
+    script
+        .segments
+        .iter()
+        .map(|s| (s.kind, s.title.clone()))
+        .collect()
+}
+
+#[test]
+fn seed_reads_as_opening_quote_four_stories_briefs_and_closing() {
+    let script = script_of(&common::seed());
+    let expected = [
+        (StoryKind::Opening, "Sommaire"),
+        (StoryKind::Quote, "La citation du jour"),
+        (StoryKind::Story, "La tech offre de nouvelles options pour une souveraineté européenne après les élections allemandes"),
+        (StoryKind::Story, "Microsoft et Figure AI lancent toutes deux des modèles d’IA pour diriger des robots"),
+        (StoryKind::Story, "Together AI bat les hyperscalers sur l’inférence"),
+        (StoryKind::Story, "La BCE avance lentement vers une monnaie numérique interbancaire"),
+        (StoryKind::Briefs, "En bref"),
+        (StoryKind::Closing, "Au revoir"),
+    ];
+    let expected: Vec<(StoryKind, String)> =
+        expected.iter().map(|(k, t)| (*k, t.to_string())).collect();
+    assert_eq!(titles(&script), expected);
+}
+
+#[test]
+fn seed_stories_hold_their_own_paragraphs() {
+    let issue = ingest::read_issue(&common::seed()).unwrap();
+    assert_eq!(issue.date.iso(), "2025-02-24");
+    let text_of = |i: usize| format!("{:?}", issue.stories[i].blocks);
+    // Story 1 runs from « RAPPEL » to « …ET DEEPSEEK ».
+    assert!(text_of(1).contains("RAPPEL") && text_of(1).contains("Perplexity AI"));
+    // Story 2 holds Helix and Magma together.
+    assert!(text_of(2).contains("Helix") && text_of(2).contains("Magma"));
+    assert!(!text_of(2).contains("Together AI vient de lever"));
+    // Story 3 is Together AI, story 4 the ECB, ending with the Eurosystem's rivalries.
+    assert!(text_of(3).contains("Together AI vient de lever") && text_of(3).contains("oligopole"));
+    assert!(text_of(4).contains("BCE") && text_of(4).contains("rivalités"));
+    let briefs: Vec<String> = issue.stories[5]
+        .blocks
+        .iter()
+        .map(|b| match b {
+            ingest::Block::Brief { title, .. } => title.clone(),
+            other => panic!("not a brief: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        briefs,
+        [
+            "Nvidia apprend à reconnaître les signes",
+            "L’agent Operator se déploie progressivement dans le monde",
+            "L’IA pour soutenir les chercheurs",
+            "La SEC dit oui aux stablecoins rémunérés",
+        ]
+    );
+}
+
+#[test]
+fn credits_read_more_and_the_repeated_paragraph_are_never_spoken() {
+    let script = script_of(&common::seed());
+    let spoken: String = script.segments.iter().map(|s| s.ssml.clone()).collect();
+    let shown: String = script
+        .segments
+        .iter()
+        .flat_map(|s| s.cues.iter().map(|c| c.text.clone()))
+        .collect();
+    for text in [&spoken, &shown] {
+        for banned in ["Source :", "Midjourney", "En savoir plus", "Jianwei Yang"] {
+            assert!(!text.contains(banned), "« {banned} » must not be read");
+        }
+        assert_eq!(
+            text.matches("leader des robots humanoïdes").count(),
+            1,
+            "the repeated paragraph is read once"
+        );
+    }
+}
+
+#[test]
+fn opening_names_show_date_and_all_headlines() {
+    let script = script_of(&common::seed());
+    let opening = &script.segments[0].ssml;
+    assert!(opening.contains("Bienvenue dans Qant"));
+    assert!(
+        opening.contains("lundi vingt-quatre février deux mille vingt-cinq"),
+        "{opening}"
+    );
+    assert!(opening.contains("Au sommaire"));
+    for headline in [
+        "Together AI bat les hyperscalers",
+        "monnaie numérique interbancaire",
+        "Microsoft et Figure AI",
+    ] {
+        assert!(
+            opening.contains(headline),
+            "{headline} missing from {opening}"
+        );
+    }
+}
+
+#[test]
+fn numbers_and_amounts_are_spoken_in_words() {
+    let script = script_of(&common::seed());
+    let spoken: String = script.segments.iter().map(|s| s.ssml.clone()).collect();
+    assert!(spoken.contains("seize milliards d&apos;euros"));
+    assert!(spoken.contains("zéro virgule cinq pour cent"));
+    assert!(spoken.contains("trois virgule trois milliards de dollars"));
+    assert!(spoken.contains("trente-six mille GB200"));
+    assert!(!spoken.contains("Md€") && !spoken.contains('%') && !spoken.contains('€'));
+}
+
+#[test]
+fn every_ssml_document_is_well_formed_with_one_mark_per_cue() {
+    for path in [
+        common::seed(),
+        common::root().join("feeds/qant/issues/2026-11-02.txt"),
+        common::root().join("feeds/qant/issues/2026-11-09.txt"),
+    ] {
+        for segment in script_of(&path).segments {
+            let mut reader = quick_xml::Reader::from_str(&segment.ssml);
+            let mut marks = 0;
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(quick_xml::events::Event::Empty(e)) if e.name().as_ref() == b"mark" => {
+                        marks += 1
+                    }
+                    Ok(_) => {}
+                    Err(e) => panic!(
+                        "{}: segment {} is not XML: {e}",
+                        path.display(),
+                        segment.index
+                    ),
+                }
+            }
+            assert_eq!(marks, segment.cues.len());
+            assert!(
+                segment.ssml.starts_with("<speak") && segment.ssml.contains(r#"xml:lang="fr-FR""#)
+            );
+        }
+    }
+}
+
+#[test]
+fn hostile_text_is_escaped_never_interpreted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.txt");
+    std::fs::write(
+        &path,
+        "Un titre <speak> • Deux & trois ]]> • Bienvenue dans Qant, mardi 3 mars 2026.\n\
+         « Citation <break time=\"9999s\"/> » Quelqu'un\n\
+         Un paragraphe avec <audio src=\"http://evil.example/x.mp3\"/> et des <b>balises</b> & un ]]> ici.\n\
+         Autre image • Source : quelqu'un\n\
+         Deuxième histoire avec <prosody rate=\"x-slow\">du texte</prosody> et 3 < 4 > 2.\n",
+    )
+    .unwrap();
+    let script = script_of(&path);
+    for segment in &script.segments {
+        for element in [
+            "<audio",
+            "<break time=\"9999s\"",
+            "<prosody",
+            "<b>",
+            "<speak> ",
+        ] {
+            assert!(
+                !segment.ssml.contains(element),
+                "injected {element} in {}",
+                segment.ssml
+            );
+        }
+        assert_eq!(segment.ssml.matches("<speak").count(), 1);
+    }
+    let all: String = script.segments.iter().map(|s| s.ssml.clone()).collect();
+    assert!(
+        all.contains("balises") && all.contains("du texte"),
+        "the words themselves are kept"
+    );
+}
+
+#[test]
+fn sample_issues_have_their_stories_in_order() {
+    let script = script_of(&common::root().join("feeds/qant/issues/2026-11-02.txt"));
+    let stories: Vec<String> = script
+        .segments
+        .iter()
+        .filter(|s| s.kind == StoryKind::Story)
+        .map(|s| s.title.clone())
+        .collect();
+    assert_eq!(
+        stories,
+        [
+            "Les batteries sodium-ion sortent du laboratoire en Europe",
+            "Véloce publie un modèle de traduction qui tient dans un téléphone",
+            "La banque Lisière teste le paiement instantané entre voisins",
+        ]
+    );
+    let veloce = &script.segments[3];
+    assert!(veloce.ssml.contains("licence libre") && veloce.ssml.contains("confidentialité"));
+    let repeated: usize = script
+        .segments
+        .iter()
+        .map(|s| s.ssml.matches("quarante-deux langues").count())
+        .sum();
+    assert_eq!(
+        repeated, 1,
+        "the paragraph repeated at the end is read once"
+    );
+}
