@@ -141,7 +141,8 @@ pub async fn build(
     progress.finish_stage();
     lap("mix+encode", &mut timings);
 
-    let show_guid = feed::podcast_guid(&feed::feed_url(&base_url));
+    // Identity comes from the show's own URL, so serving elsewhere keeps every guid.
+    let show_guid = feed::podcast_guid(&feed::feed_url(&show.base_url));
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         id: id.clone(),

@@ -49,6 +49,8 @@ pub struct Jingles {
 pub struct VoiceProfile {
     /// Profile name (the file stem).
     pub name: String,
+    /// The profile file.
+    pub path: PathBuf,
     /// Engine name, e.g. `espeak`.
     pub engine: String,
     /// Engine-specific voice identifier, e.g. `fr` for espeak-ng.
@@ -198,6 +200,7 @@ impl VoiceProfile {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
+            path: path.to_path_buf(),
             engine: file.engine,
             voice: file.voice,
             language: file.language,

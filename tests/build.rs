@@ -257,6 +257,7 @@ fn rebuilding_synthesises_nothing_and_keeps_one_item_per_issue() {
     let ws = workspace();
     let first = common::root().join(SAMPLE);
     build_ok(&ws, &first, &[]);
+    let guid = read_feed(&ws.out).items[0].guid.clone().unwrap().value;
     let mp3 = ws.out.join("episodes/2026-11-02.mp3");
     let modified = std::fs::metadata(&mp3).unwrap().modified().unwrap();
 
@@ -307,15 +308,19 @@ fn rebuilding_synthesises_nothing_and_keeps_one_item_per_issue() {
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-    // The base URL is not part of the guid: moving the feed's host keeps the item identity
-    // of an episode stable across rebuilds on the same host.
+    // The guid comes from the show's own feed URL: serving the folder elsewhere
+    // (--base-url) does not make the episode look new to podcast apps.
     let rebuilt = channel
         .items
         .iter()
         .find(|i| i.title.as_deref().unwrap().starts_with("2 novembre"))
         .unwrap();
     assert_eq!(rebuilt.guid.clone().unwrap().value, ids[1]);
-    let _ = guid;
+    assert_eq!(
+        rebuilt.guid.clone().unwrap().value,
+        guid,
+        "rebuilding keeps the episode's guid"
+    );
 }
 
 #[test]
@@ -488,4 +493,43 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn a_voice_espeak_does_not_have_is_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let voice = dir.path().join("nobody.toml");
+    std::fs::write(
+        &voice,
+        "engine = \"espeak\"\nvoice = \"zz\"\nlanguage = \"fr-FR\"\n",
+    )
+    .unwrap();
+    let show_text = std::fs::read_to_string(common::qant_show())
+        .unwrap()
+        .replace("../../voices/fr-espeak.toml", voice.to_str().unwrap())
+        .replace(
+            "cover.jpg",
+            common::root()
+                .join("feeds/qant/cover.jpg")
+                .to_str()
+                .unwrap(),
+        );
+    let show = dir.path().join("show.toml");
+    std::fs::write(&show, show_text).unwrap();
+    let out = dir.path().join("public");
+    let output = audition(&[
+        "build",
+        SAMPLE,
+        "--show",
+        show.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("nobody.toml") && message.contains("zz"),
+        "{message}"
+    );
+    assert!(!out.exists(), "nothing is published");
 }

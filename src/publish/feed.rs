@@ -37,7 +37,7 @@ pub fn episode_guid(show_guid: &uuid::Uuid, episode_id: &str) -> String {
     uuid::Uuid::new_v5(show_guid, episode_id.as_bytes()).to_string()
 }
 
-/// The feed XML for a show and its episodes (newest first).
+/// The feed XML for a show and its episodes (newest first), with links under `base_url`.
 pub fn feed_xml(show: &Show, base_url: &str, cover_file: &str, episodes: &[Manifest]) -> String {
     let feed_url = feed_url(base_url);
     let mut channel = Channel {
@@ -88,9 +88,11 @@ pub fn feed_xml(show: &Show, base_url: &str, cover_file: &str, episodes: &[Manif
     channel
         .namespaces
         .insert("podcast".to_string(), PODCAST_NS.to_string());
+    // The show's identity follows its own URL, not where this copy is served from.
+    let guid = podcast_guid(&self::feed_url(&show.base_url));
     channel.set_extensions(podcast_extensions(vec![tag(
         "guid",
-        Some(podcast_guid(&feed_url).to_string()),
+        Some(guid.to_string()),
         &[],
     )]));
     channel.to_string()

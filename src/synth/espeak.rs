@@ -40,6 +40,19 @@ impl Espeak {
             .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
             .unwrap_or("unknown")
             .to_string();
+        let known = std::process::Command::new(PROGRAM)
+            .args(["-v", &profile.voice, "-q", ""])
+            .output()
+            .map_err(|_| engine_error(INSTALL_HINT))?;
+        if !known.status.success() {
+            return Err(Error::config(
+                &profile.path,
+                format!(
+                    "espeak-ng has no voice {:?} (see `espeak-ng --voices` for the list)",
+                    profile.voice
+                ),
+            ));
+        }
         Ok(Espeak {
             version,
             voice: profile.voice.clone(),
