@@ -533,3 +533,13 @@ fn a_voice_espeak_does_not_have_is_a_configuration_error() {
     );
     assert!(!out.exists(), "nothing is published");
 }
+
+#[test]
+fn wrong_arguments_exit_with_code_one_and_help_with_zero() {
+    let missing = audition(&["build"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("--show"));
+    let help = audition(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("build") && stdout(&help).contains("serve"));
+}

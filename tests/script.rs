@@ -223,3 +223,50 @@ fn sample_issues_have_their_stories_in_order() {
         "the paragraph repeated at the end is read once"
     );
 }
+
+#[test]
+fn a_two_megabyte_issue_is_scripted_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.txt");
+    let mut text =
+        String::from("Premier sujet • Second sujet • Bienvenue dans Qant, mardi 3 mars 2026.\n");
+    let mut n = 0;
+    while text.len() < 2_000_000 {
+        n += 1;
+        let kicker = if n % 7 == 0 { "À SURVEILLER : " } else { "" };
+        text.push_str(&format!(
+            "{kicker}Le paragraphe {n} parle du premier sujet avec {n} Md€ et {} % de hausse, le {n}e jour.\n",
+            n % 100
+        ));
+        if n == 10_000 {
+            text.push_str("Une image • Source : nous\nLe second sujet commence ici, enfin.\n");
+        }
+    }
+    std::fs::write(&path, &text).unwrap();
+    let script = script_of(&path);
+    let stories: Vec<&str> = script
+        .segments
+        .iter()
+        .filter(|s| s.kind == StoryKind::Story)
+        .map(|s| s.title.as_str())
+        .collect();
+    assert_eq!(stories, ["Premier sujet", "Second sujet"]);
+    let cues: usize = script.segments.iter().map(|s| s.cues.len()).sum();
+    assert!(
+        cues > n,
+        "every paragraph is kept ({cues} cues for {n} paragraphs)"
+    );
+    assert!(!script.segments.iter().any(|s| s.ssml.contains("Md€")));
+}
+
+#[test]
+fn an_issue_over_the_size_limit_is_refused_with_the_limit_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("too-big.txt");
+    std::fs::write(&path, "a".repeat(ingest::MAX_ISSUE_BYTES + 1)).unwrap();
+    let message = ingest::read_issue(&path).unwrap_err().to_string();
+    assert!(
+        message.contains("too-big.txt") && message.contains("limit is 5 MB"),
+        "{message}"
+    );
+}

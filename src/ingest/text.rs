@@ -254,10 +254,15 @@ fn strip_read_more(text: &str) -> (&str, bool) {
     (trimmed, false)
 }
 
+/// Paragraphs a word triple may appear in before it stops counting towards a repeat.
+const COMMON_SHINGLE: usize = 32;
+
 /// Drops paragraphs and briefs that repeat an earlier one (the e-mail's footer often
-/// repeats a paragraph, sometimes lightly edited).
+/// repeats a paragraph, sometimes lightly edited). An index from word triples to the
+/// paragraphs holding them keeps this linear in the length of the issue.
 fn drop_repeats(lines: Vec<Line>) -> Vec<Line> {
-    let mut seen: Vec<HashSet<String>> = Vec::new();
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut sizes: Vec<usize> = Vec::new();
     let mut kept = Vec::new();
     for line in lines {
         let text = match &line {
@@ -268,10 +273,29 @@ fn drop_repeats(lines: Vec<Line>) -> Vec<Line> {
             }
         };
         let shingles = shingles(text);
-        if seen.iter().any(|s| similarity(s, &shingles) >= 0.6) {
+        let mut shared: HashMap<usize, usize> = HashMap::new();
+        for shingle in &shingles {
+            // A triple found in many paragraphs is boilerplate, not the mark of a copy.
+            let holders = index.get(shingle).map_or(&[][..], Vec::as_slice);
+            if holders.len() > COMMON_SHINGLE {
+                continue;
+            }
+            for &earlier in holders {
+                *shared.entry(earlier).or_default() += 1;
+            }
+        }
+        let repeats = shared.iter().any(|(&earlier, &count)| {
+            let smaller = sizes[earlier].min(shingles.len());
+            smaller >= 5 && count as f64 / smaller as f64 >= 0.6
+        });
+        if repeats {
             continue;
         }
-        seen.push(shingles);
+        let id = sizes.len();
+        sizes.push(shingles.len());
+        for shingle in shingles {
+            index.entry(shingle).or_default().push(id);
+        }
         kept.push(line);
     }
     kept
@@ -280,15 +304,6 @@ fn drop_repeats(lines: Vec<Line>) -> Vec<Line> {
 fn shingles(text: &str) -> HashSet<String> {
     let words: Vec<String> = words(text).collect();
     words.windows(3).map(|w| w.join(" ")).collect()
-}
-
-/// Share of the smaller set found in the larger (so an edited copy still matches).
-fn similarity(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
-    let smaller = a.len().min(b.len());
-    if smaller < 5 {
-        return 0.0;
-    }
-    a.intersection(b).count() as f64 / smaller as f64
 }
 
 /// Lower-cased, accent-free words with a crude plural strip: « Européennes » → `europeenne`.
@@ -340,6 +355,9 @@ fn headline_words(headline: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// More headlines than any newsletter has means line 1 is not a headline line.
+const MAX_HEADLINES: usize = 40;
+
 /// Assigns paragraphs to headlines (see the module comment).
 fn segment(headlines: &[String], lines: &[Line]) -> Result<Vec<Story>, String> {
     // Paragraphs with the break flag and the caption words that precede them.
@@ -361,6 +379,11 @@ fn segment(headlines: &[String], lines: &[Line]) -> Result<Vec<Story>, String> {
         }
     }
     let (n, p) = (headlines.len(), paragraphs.len());
+    if n > MAX_HEADLINES {
+        return Err(format!(
+            "line 1 announces {n} stories; an issue may have at most {MAX_HEADLINES}"
+        ));
+    }
     if p < n {
         return Err(format!(
             "line 1 announces {n} stories but the issue has only {p} paragraphs"
