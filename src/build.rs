@@ -13,7 +13,7 @@ use crate::audio::jingle::JingleSet;
 use crate::audio::loudness::LoudnessReport;
 use crate::audio::{master, mix, samples_to_ms};
 use crate::error::{Error, Result};
-use crate::ingest::{self, Issue, StoryKind};
+use crate::ingest::{Issue, StoryKind};
 use crate::progress::Progress;
 use crate::publish::atomic::{self, write_atomic};
 use crate::publish::manifest::{Manifest, MANIFEST_VERSION};
@@ -52,17 +52,11 @@ pub struct BuildReport {
     pub timings: Vec<(String, f64)>,
 }
 
-/// Reads an issue and writes its script without speaking it.
-pub fn script_issue(issue_path: &Path, show: &Show) -> Result<(Issue, Script)> {
-    let issue = ingest::read_issue(issue_path)?;
-    let script = script::build(&issue, show);
-    Ok((issue, script))
-}
-
-/// Builds the episode of one issue and republishes the show's feed.
+/// Builds the episode of one issue (read by [`crate::ingest::load`]) and republishes the
+/// show's feed.
 pub async fn build(
     show: &Show,
-    issue_path: &Path,
+    issue: &Issue,
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildReport> {
@@ -73,7 +67,7 @@ pub async fn build(
         clock = Instant::now();
     };
 
-    let (issue, script) = script_issue(issue_path, show)?;
+    let script = script::build(issue, show);
     let engine = synth::engine_for(&show.voice)?;
     let cache = ClipCache::new(&options.cache_dir);
     let base_url = options
@@ -89,7 +83,7 @@ pub async fn build(
     let fingerprint = fingerprint(show, &script, &keys, &base_url)?;
     lap("script", &mut timings);
 
-    let (stories, briefs) = count_stories(&issue);
+    let (stories, briefs) = count_stories(issue);
     if let Some(existing) = Manifest::read(&manifest_path)? {
         if existing.fingerprint == fingerprint && existing.files_present(&options.out_dir) {
             let feed = publish_feed(show, &base_url, &options.out_dir)?;
@@ -120,8 +114,8 @@ pub async fn build(
     std::fs::create_dir_all(&episodes_dir).map_err(|e| Error::io(&episodes_dir, e))?;
     let jingles = JingleSet::load(&show.jingles)?;
     let timeline = mix::rundown(&script, &clips, &jingles);
-    let title = script::episode_title(&issue, &show.language);
-    let description = script::episode_description(&issue, &show.language);
+    let title = script::episode_title(issue, &show.language);
+    let description = script::episode_description(issue, &show.language);
     let tags = EpisodeTags {
         title: title.clone(),
         show: show.title.clone(),
@@ -129,7 +123,7 @@ pub async fn build(
         date: id.clone(),
         language: show.language.clone(),
         comment: description.clone(),
-        cover: Some((read(&show.cover)?, cover_mime(&show.cover).to_string())),
+        cover: Some((show.cover.bytes()?, show.cover.mime().to_string())),
         chapters: timeline.chapters.clone(),
     };
     let mastered = {
@@ -195,15 +189,8 @@ pub async fn build(
 /// Rewrites `feed.xml` (and the cover it points at) from the folder's manifests; files
 /// whose content did not change are left untouched.
 pub fn publish_feed(show: &Show, base_url: &str, out: &Path) -> Result<PathBuf> {
-    let cover_name = format!(
-        "cover.{}",
-        show.cover
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("jpg")
-            .to_lowercase()
-    );
-    write_if_changed(&out.join(&cover_name), &read(&show.cover)?)?;
+    let cover_name = format!("cover.{}", show.cover.extension());
+    write_if_changed(&out.join(&cover_name), &show.cover.bytes()?)?;
     let episodes = Manifest::read_all(out)?;
     let xml = feed::feed_xml(show, base_url, &cover_name, &episodes);
     let path = out.join("feed.xml");
@@ -267,7 +254,7 @@ fn fingerprint(
         field("show", text.as_bytes());
     }
     field("base_url", base_url.as_bytes());
-    field("cover", &read(&show.cover)?);
+    field("cover", &show.cover.bytes()?);
     for jingle in [
         &show.jingles.intro,
         &show.jingles.transition,
@@ -283,16 +270,4 @@ fn fingerprint(
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
-}
-
-fn cover_mime(path: &Path) -> &'static str {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_lowercase)
-        .as_deref()
-    {
-        Some("png") => "image/png",
-        _ => "image/jpeg",
-    }
 }

@@ -10,12 +10,13 @@
 //! # async fn run() -> audition::error::Result<()> {
 //! use std::path::Path;
 //! let show = audition::show::Show::load(Path::new("feeds/qant/show.toml"))?;
+//! let issue = audition::ingest::load("feeds/qant/issues/2026-11-02.txt", &Default::default()).await?;
 //! let options = audition::BuildOptions {
 //!     out_dir: "public/qant".into(),
 //!     cache_dir: audition::synth::ClipCache::default_dir(),
 //!     base_url: None,
 //! };
-//! let report = audition::build(&show, Path::new("feeds/qant/issues/2026-11-02.txt"), &options, &audition::progress::Silent).await?;
+//! let report = audition::build(&show, &issue, &options, &audition::progress::Silent).await?;
 //! println!("{} ({} ms)", report.title, report.duration_ms);
 //! # Ok(()) }
 //! ```
@@ -30,4 +31,4 @@ pub mod script;
 pub mod show;
 pub mod synth;
 
-pub use build::{build, publish_feed, script_issue, BuildOptions, BuildReport};
+pub use build::{build, publish_feed, BuildOptions, BuildReport};

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use audition::error::Error;
+use audition::ingest::{IngestOptions, Issue};
 use audition::progress::Progress;
 use audition::show::Show;
 use audition::synth::ClipCache;
@@ -31,11 +32,13 @@ struct Cli {
 enum Command {
     /// Build the episode of an issue and republish the show's feed.
     Build {
-        /// The issue file.
-        issue: PathBuf,
-        /// The show file (feeds/<show>/show.toml).
+        /// The issue: a file (text, Markdown, HTML, .eml, RSS/Atom) or an http(s):// URL.
+        issue: String,
+        /// The show file (feeds/<show>/show.toml) [default: a built-in show in the issue's language].
         #[arg(long)]
-        show: PathBuf,
+        show: Option<PathBuf>,
+        #[command(flatten)]
+        reading: Reading,
         /// The published folder [default: public/<show>].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -51,9 +54,13 @@ enum Command {
     },
     /// Print the SSML of every story without synthesising anything.
     Script {
-        issue: PathBuf,
+        /// The issue: a file (text, Markdown, HTML, .eml, RSS/Atom) or an http(s):// URL.
+        issue: String,
+        /// The show file [default: a built-in show in the issue's language].
         #[arg(long)]
-        show: PathBuf,
+        show: Option<PathBuf>,
+        #[command(flatten)]
+        reading: Reading,
         /// Print a JSON array of { index, title, kind, ssml }.
         #[arg(long)]
         json: bool,
@@ -64,6 +71,26 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
     },
+}
+
+/// How to read the issue.
+#[derive(clap::Args)]
+struct Reading {
+    /// Language of the issue (fr, en) instead of the detected one.
+    #[arg(long, value_parser = ["fr", "en"])]
+    lang: Option<String>,
+    /// For a feed: the item to read, `latest` or its guid or link.
+    #[arg(long, default_value = "latest")]
+    item: String,
+}
+
+impl Reading {
+    fn options(self) -> IngestOptions {
+        IngestOptions {
+            language: self.lang,
+            item: Some(self.item),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -97,6 +124,7 @@ async fn run(command: Command) -> Result<(), Error> {
         Command::Build {
             issue,
             show,
+            reading,
             out,
             base_url,
             cache,
@@ -108,9 +136,14 @@ async fn run(command: Command) -> Result<(), Error> {
                 cache,
                 timings,
             };
-            build(&issue, &show, options).await
+            build(&issue, show.as_deref(), reading.options(), options).await
         }
-        Command::Script { issue, show, json } => script(&issue, &show, json),
+        Command::Script {
+            issue,
+            show,
+            reading,
+            json,
+        } => script(&issue, show.as_deref(), reading.options(), json).await,
         Command::Serve { dir, addr } => {
             eprintln!(
                 "Serving {} on http://{addr}/ (Ctrl-C to stop)",
@@ -129,9 +162,28 @@ struct BuildArgs {
     timings: bool,
 }
 
+/// Reads the issue, then loads its show (or the built-in one in the issue's language).
+async fn issue_and_show(
+    source: &str,
+    show: Option<&Path>,
+    reading: IngestOptions,
+) -> Result<(Issue, Show), Error> {
+    let issue = audition::ingest::load(source, &reading).await?;
+    let show = match show {
+        Some(path) => Show::load(path)?,
+        None => Show::default_for(&issue.language)?,
+    };
+    Ok((issue, show))
+}
+
 /// `audition build`: the whole pipeline, then a one-line summary on stdout.
-async fn build(issue: &Path, show: &Path, args: BuildArgs) -> Result<(), Error> {
-    let show = Show::load(show)?;
+async fn build(
+    source: &str,
+    show: Option<&Path>,
+    reading: IngestOptions,
+    args: BuildArgs,
+) -> Result<(), Error> {
+    let (issue, show) = issue_and_show(source, show, reading).await?;
     let options = audition::BuildOptions {
         out_dir: args
             .out
@@ -140,7 +192,7 @@ async fn build(issue: &Path, show: &Path, args: BuildArgs) -> Result<(), Error> 
         base_url: args.base_url,
     };
     let progress = Bars::new();
-    let report = audition::build(&show, issue, &options, &progress).await?;
+    let report = audition::build(&show, &issue, &options, &progress).await?;
     progress.clear();
     if args.timings {
         for (stage, seconds) in &report.timings {
@@ -180,9 +232,14 @@ async fn build(issue: &Path, show: &Path, args: BuildArgs) -> Result<(), Error> 
 }
 
 /// `audition script`: SSML per story, as text or JSON.
-fn script(issue: &Path, show: &Path, json: bool) -> Result<(), Error> {
-    let show = Show::load(show)?;
-    let (_, script) = audition::script_issue(issue, &show)?;
+async fn script(
+    source: &str,
+    show: Option<&Path>,
+    reading: IngestOptions,
+    json: bool,
+) -> Result<(), Error> {
+    let (issue, show) = issue_and_show(source, show, reading).await?;
+    let script = audition::script::build(&issue, &show);
     if json {
         let rows: Vec<serde_json::Value> = script
             .segments

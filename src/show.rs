@@ -26,8 +26,8 @@ pub struct Show {
     pub category: String,
     pub subcategory: Option<String>,
     pub explicit: bool,
-    /// Cover art (JPEG or PNG), absolute path.
-    pub cover: PathBuf,
+    /// Cover art (JPEG or PNG).
+    pub cover: Cover,
     /// Public URL under which the published folder is served, without trailing slash.
     pub base_url: String,
     /// Link to the show's web site, if any.
@@ -35,6 +35,49 @@ pub struct Show {
     pub voice: VoiceProfile,
     pub jingles: Jingles,
 }
+
+/// A show's cover image.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cover {
+    File(PathBuf),
+    /// Compiled into the binary (the default show's), with its file extension.
+    Embedded(&'static [u8], &'static str),
+}
+
+impl Cover {
+    pub fn bytes(&self) -> Result<Vec<u8>> {
+        match self {
+            Cover::File(path) => std::fs::read(path).map_err(|e| Error::io(path, e)),
+            Cover::Embedded(bytes, _) => Ok(bytes.to_vec()),
+        }
+    }
+
+    /// Lower-case file extension (`jpg`, `png`).
+    pub fn extension(&self) -> String {
+        match self {
+            Cover::File(path) => path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("jpg")
+                .to_lowercase(),
+            Cover::Embedded(_, ext) => ext.to_string(),
+        }
+    }
+
+    pub fn mime(&self) -> &'static str {
+        if self.extension() == "png" {
+            "image/png"
+        } else {
+            "image/jpeg"
+        }
+    }
+}
+
+/// The default show and voices, compiled in.
+const DEFAULT_SHOW: &str = include_str!("../feeds/default/show.toml");
+const DEFAULT_COVER: &[u8] = include_bytes!("../feeds/default/cover.jpg");
+const FRENCH_VOICE: &str = include_str!("../voices/fr-espeak.toml");
+const ENGLISH_VOICE: &str = include_str!("../voices/en-espeak.toml");
 
 /// Optional jingle files; a missing one is generated in code.
 #[derive(Debug, Clone, Default)]
@@ -115,6 +158,39 @@ fn default_rate() -> f32 {
 }
 
 impl Show {
+    /// The built-in show for issues given without `--show`, speaking `language` (`fr`, `en`).
+    pub fn default_for(language: &str) -> Result<Show> {
+        let builtin = Path::new("(built-in default show)");
+        let file: ShowFile = toml::from_str(DEFAULT_SHOW)
+            .map_err(|e| Error::config(builtin, one_line(&e.to_string())))?;
+        let (voice_text, tag) = match language {
+            "fr" => (FRENCH_VOICE, "fr-FR"),
+            _ => (ENGLISH_VOICE, "en-US"),
+        };
+        let voice_path = Path::new("(built-in voice)");
+        let voice_file: VoiceFile = toml::from_str(voice_text)
+            .map_err(|e| Error::config(voice_path, one_line(&e.to_string())))?;
+        let voice = VoiceProfile::from_file(voice_file, voice_path)?;
+        Ok(Show {
+            id: "default".to_string(),
+            path: builtin.to_path_buf(),
+            title: file.title,
+            description: file.description,
+            language: tag.to_string(),
+            author: file.author,
+            owner_name: file.owner.name,
+            owner_email: file.owner.email,
+            category: file.category,
+            subcategory: file.subcategory,
+            explicit: file.explicit,
+            cover: Cover::Embedded(DEFAULT_COVER, "jpg"),
+            base_url: file.base_url,
+            link: file.link,
+            voice,
+            jingles: Jingles::default(),
+        })
+    }
+
     /// Loads and validates a show file, its voice profile and the files it names.
     pub fn load(path: &Path) -> Result<Show> {
         let file: ShowFile = read_toml(path)?;
@@ -168,7 +244,7 @@ impl Show {
             category: file.category,
             subcategory: file.subcategory,
             explicit: file.explicit,
-            cover,
+            cover: Cover::File(cover),
             base_url,
             link: file.link,
             voice,
@@ -185,7 +261,10 @@ impl Show {
 impl VoiceProfile {
     /// Loads a voice profile from a TOML file.
     pub fn load(path: &Path) -> Result<VoiceProfile> {
-        let file: VoiceFile = read_toml(path)?;
+        VoiceProfile::from_file(read_toml(path)?, path)
+    }
+
+    fn from_file(file: VoiceFile, path: &Path) -> Result<VoiceProfile> {
         if !(0.25..=4.0).contains(&file.rate) {
             return Err(Error::config(path, "rate must be between 0.25 and 4.0"));
         }

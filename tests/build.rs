@@ -340,14 +340,16 @@ fn bad_input_is_refused_in_one_line_without_touching_the_feed() {
             "binary",
         ),
         (
-            "latin1.txt",
-            b"Caf\xe9 \xe0 la cr\xe8me \x95 Bienvenue dans Qant, lundi 2 novembre 2026.".to_vec(),
-            "not UTF-8",
+            "announced.txt",
+            "Un • Deux • Bienvenue dans Qant, lundi 2 novembre 2026.\nSeul paragraphe."
+                .as_bytes()
+                .to_vec(),
+            "announces 2 stories",
         ),
         (
-            "shapeless.txt",
-            b"Just a line of text without headlines.\nAnd another.".to_vec(),
-            "headlines",
+            "nothing.html",
+            b"<html><body><script>x()</script><img src=p.gif></body></html>".to_vec(),
+            "no text",
         ),
     ];
     for (name, bytes, reason) in cases {
@@ -538,7 +540,7 @@ fn a_voice_espeak_does_not_have_is_a_configuration_error() {
 fn wrong_arguments_exit_with_code_one_and_help_with_zero() {
     let missing = audition(&["build"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(stderr(&missing).contains("--show"));
+    assert!(stderr(&missing).contains("<ISSUE>"));
     let help = audition(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).contains("build") && stdout(&help).contains("serve"));

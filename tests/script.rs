@@ -9,8 +9,8 @@ use audition::show::Show;
 
 fn script_of(path: &std::path::Path) -> Script {
     let show = Show::load(&common::qant_show()).expect("the Qant show loads");
-    let (_, script) = audition::script_issue(path, &show).expect("the issue scripts");
-    script
+    let issue = ingest::read_issue(path, &Default::default()).expect("the issue reads");
+    audition::script::build(&issue, &show)
 }
 
 fn titles(script: &Script) -> Vec<(StoryKind, String)> {
@@ -41,7 +41,7 @@ fn seed_reads_as_opening_quote_four_stories_briefs_and_closing() {
 
 #[test]
 fn seed_stories_hold_their_own_paragraphs() {
-    let issue = ingest::read_issue(&common::seed()).unwrap();
+    let issue = ingest::read_issue(&common::seed(), &Default::default()).unwrap();
     assert_eq!(issue.date.iso(), "2025-02-24");
     let text_of = |i: usize| format!("{:?}", issue.stories[i].blocks);
     // Story 1 runs from « RAPPEL » to « …ET DEEPSEEK ».
@@ -264,7 +264,9 @@ fn an_issue_over_the_size_limit_is_refused_with_the_limit_named() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("too-big.txt");
     std::fs::write(&path, "a".repeat(ingest::MAX_ISSUE_BYTES + 1)).unwrap();
-    let message = ingest::read_issue(&path).unwrap_err().to_string();
+    let message = ingest::read_issue(&path, &Default::default())
+        .unwrap_err()
+        .to_string();
     assert!(
         message.contains("too-big.txt") && message.contains("limit is 5 MB"),
         "{message}"

@@ -1,5 +1,5 @@
-//! The Qant plain-text shape: a headline line, a quote line, then paragraphs, image credits
-//! and briefs, in the order the e-mail showed them.
+//! Plain text: the Qant shape — a headline line, a quote line, then paragraphs, image
+//! credits and briefs, in the order the e-mail showed them — and generic paragraphs.
 //!
 //! Stories are not marked in this format, so they are recovered: paragraphs are assigned in
 //! order to the announced headlines by a dynamic programme that scores word overlap with each
@@ -8,11 +8,11 @@
 //! plus… » and a paragraph repeated at the end are dropped.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
+use super::document::{paragraph, strip_read_more, DocBlock, Document};
 use super::{Block, Issue, IssueDate, Story, StoryKind};
 
 /// A body line after classification.
@@ -27,11 +27,63 @@ enum Line {
     },
 }
 
-/// Parses a Qant-shaped issue.
-pub fn parse(text: &str) -> Result<Issue, String> {
+/// Whether text starts with a Qant headline line.
+pub fn is_qant_shape(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .is_some_and(|first| first.contains('•') && parse_headline_line(first).is_ok())
+}
+
+/// Plain text in paragraphs separated by blank lines; a short line without final
+/// punctuation standing alone before other paragraphs is a heading.
+pub fn generic(text: &str) -> Document {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(|p| {
+            p.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    let count = paragraphs.len();
+    let blocks = paragraphs
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let heading = i + 1 < count
+                && p.chars().count() <= 80
+                && !p.ends_with(['.', '!', '?', '…', ':', ';', ','])
+                && p.chars().next().is_some_and(|c| !c.is_lowercase());
+            if heading {
+                DocBlock::Heading { level: 2, text: p }
+            } else if let Some(item) = p
+                .strip_prefix("- ")
+                .or_else(|| p.strip_prefix("• "))
+                .or_else(|| p.strip_prefix("* "))
+            {
+                DocBlock::ListItem(item.to_string())
+            } else {
+                DocBlock::Paragraph(p)
+            }
+        })
+        .collect();
+    Document {
+        title: None,
+        date: None,
+        blocks,
+    }
+}
+
+/// Parses a Qant-shaped issue; `language` overrides the one its greeting shows.
+pub fn parse(text: &str, language: Option<&str>) -> Result<Issue, String> {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().ok_or("the issue is empty")?;
-    let (headlines, newsletter, date, language) = parse_headline_line(first)?;
+    let (headlines, newsletter, date, greeting_language) = parse_headline_line(first)?;
+    let language = language.map_or(greeting_language, str::to_string);
 
     let mut body: Vec<&str> = lines.collect();
     let quote = match body.first().and_then(|l| parse_quote(l)) {
@@ -76,6 +128,7 @@ pub fn parse(text: &str) -> Result<Issue, String> {
         date,
         language,
         headlines,
+        intro: Vec::new(),
         stories,
     })
 }
@@ -207,7 +260,8 @@ fn classify(line: &str) -> Option<Line> {
         if is_credit(right) {
             return Some(Line::Credit(left.to_string()));
         }
-        let (text, had_more) = strip_read_more(right);
+        let text = strip_read_more(right);
+        let had_more = text.len() < right.len();
         if had_more || (left.chars().count() <= 120 && right.chars().count() >= 80) {
             return Some(Line::Brief {
                 title: left.to_string(),
@@ -215,7 +269,7 @@ fn classify(line: &str) -> Option<Line> {
             });
         }
     }
-    Some(Line::Paragraph(strip_read_more(line).0.to_string()))
+    Some(Line::Paragraph(strip_read_more(line).to_string()))
 }
 
 fn is_credit(right: &str) -> bool {
@@ -240,18 +294,6 @@ fn is_credit(right: &str) -> bool {
         ]
         .iter()
         .any(|s| lower.contains(s))
-}
-
-/// Removes a trailing « En savoir plus… » / « Read more… »; says whether there was one.
-fn strip_read_more(text: &str) -> (&str, bool) {
-    let trimmed = text.trim_end();
-    for marker in ["En savoir plus", "Lire la suite", "Read more", "Learn more"] {
-        let stem = trimmed.trim_end_matches(['…', '.', ' ']);
-        if let Some(rest) = stem.strip_suffix(marker) {
-            return (rest.trim_end(), true);
-        }
-    }
-    (trimmed, false)
 }
 
 /// Paragraphs a word triple may appear in before it stops counting towards a repeat.
@@ -461,27 +503,9 @@ fn segment(headlines: &[String], lines: &[Line]) -> Result<Vec<Story>, String> {
         })
         .collect();
     for ((text, _, _), story) in paragraphs.iter().zip(assignment) {
-        stories[story].blocks.push(paragraph_block(text));
+        stories[story].blocks.push(paragraph(text));
     }
     Ok(stories)
-}
-
-/// Splits a leading upper-case kicker (« RAPPEL. », « À SURVEILLER : ») from a paragraph.
-fn paragraph_block(text: &str) -> Block {
-    static KICKER: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^([…\.]*\p{Lu}[\p{Lu}\d’'\- ,…]*\p{Lu})\s*([.:])\s+(\S.*)$")
-            .expect("static regex")
-    });
-    match KICKER.captures(text) {
-        Some(c) if c[1].chars().filter(|ch| ch.is_alphabetic()).count() >= 3 => Block::Paragraph {
-            kicker: Some(c[1].trim_start_matches(['…', '.']).to_string()),
-            text: c[3].to_string(),
-        },
-        _ => Block::Paragraph {
-            kicker: None,
-            text: text.to_string(),
-        },
-    }
 }
 
 #[cfg(test)]
@@ -502,7 +526,7 @@ mod tests {
 
     #[test]
     fn kickers_are_split_from_their_paragraph() {
-        let kicked = |t: &str| match paragraph_block(t) {
+        let kicked = |t: &str| match paragraph(t) {
             Block::Paragraph { kicker, text } => (kicker, text),
             _ => unreachable!(),
         };

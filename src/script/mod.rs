@@ -141,6 +141,7 @@ struct Words {
     headlines: &'static str,
     and: &'static str,
     quote_by: &'static str,
+    quoting: &'static str,
     goodbye: &'static str,
     thanks: &'static str,
     weekdays: [&'static str; 7],
@@ -157,6 +158,7 @@ impl Words {
                 headlines: "Au sommaire aujourd'hui :",
                 and: "et",
                 quote_by: "La citation du jour est de",
+                quoting: "Citation de",
                 goodbye: "C'était",
                 thanks: "Merci de votre écoute, et à bientôt.",
                 weekdays: [
@@ -184,6 +186,7 @@ impl Words {
                 headlines: "Today's headlines:",
                 and: "and",
                 quote_by: "Today's quote is from",
+                quoting: "Quoting",
                 goodbye: "That was",
                 thanks: "Thanks for listening, see you soon.",
                 weekdays: [
@@ -241,15 +244,25 @@ fn opening(issue: &Issue, show: &Show, date: &str, words: &Words) -> Vec<Part> {
             *last = format!("{} {}", capitalise(words.and), lower_first(last));
         }
     }
-    vec![
-        Part::text(format!("{} {}, {}.", words.welcome, show.title, date), 500),
-        Part {
+    let mut parts = vec![Part::text(
+        format!("{} {}, {}.", words.welcome, show.title, date),
+        500,
+    )];
+    if !headlines.is_empty() {
+        parts.push(Part {
             display: format!("{} {}", words.headlines, headlines.join(" ")),
             lead_in: Some(words.headlines.trim_end_matches([' ', ':']).to_string()),
             sentences: headlines,
-            pause_ms: 300,
-        },
-    ]
+            pause_ms: 500,
+        });
+    }
+    parts.extend(
+        issue
+            .intro
+            .iter()
+            .flat_map(|block| block_parts(block, words.quoting)),
+    );
+    parts
 }
 
 fn closing(show: &Show, date: &str, words: &Words) -> Vec<Part> {
@@ -270,42 +283,60 @@ fn story_parts(story: &Story, words: &Words) -> Vec<Part> {
     if story.kind == StoryKind::Briefs {
         parts.push(Part::text(ensure_period(&story.title), 600));
     }
+    let attribution = if story.kind == StoryKind::Quote {
+        words.quote_by
+    } else {
+        words.quoting
+    };
     for block in &story.blocks {
-        match block {
-            Block::Paragraph { kicker, text } => {
-                let lead_in = kicker.as_deref().map(sentence_case);
-                let display = match kicker {
-                    Some(k) => format!("{k} : {text}"),
-                    None => text.clone(),
-                };
-                parts.push(Part {
-                    display,
-                    lead_in,
-                    sentences: split_sentences(text),
-                    pause_ms: 400,
-                });
-            }
-            Block::Quote { text, author } => {
-                parts.push(Part::text(format!("{} {author}.", words.quote_by), 400));
-                parts.push(Part {
-                    display: format!("« {text} »"),
-                    lead_in: None,
-                    sentences: split_sentences(&ensure_period(text)),
-                    pause_ms: 400,
-                });
-            }
-            Block::Brief { title, text } => {
-                parts.push(Part::text(ensure_period(title), 400));
-                parts.push(Part {
-                    display: text.clone(),
-                    lead_in: None,
-                    sentences: split_sentences(text),
-                    pause_ms: 700,
-                });
-            }
-        }
+        parts.extend(block_parts(block, attribution));
     }
     parts
+}
+
+/// The parts of one block; `attribution` introduces a quote's author.
+fn block_parts(block: &Block, attribution: &str) -> Vec<Part> {
+    match block {
+        Block::Paragraph { kicker, text } => {
+            let lead_in = kicker.as_deref().map(sentence_case);
+            let display = match kicker {
+                Some(k) => format!("{k} : {text}"),
+                None => text.clone(),
+            };
+            vec![Part {
+                display,
+                lead_in,
+                sentences: split_sentences(text),
+                pause_ms: 400,
+            }]
+        }
+        Block::Quote { text, author } => {
+            let mut parts = Vec::new();
+            if !author.is_empty() {
+                parts.push(Part::text(format!("{attribution} {author}."), 400));
+            }
+            parts.push(Part {
+                display: format!("« {text} »"),
+                lead_in: None,
+                sentences: split_sentences(&ensure_period(text)),
+                pause_ms: 400,
+            });
+            parts
+        }
+        Block::Brief { title, text } => {
+            let mut parts = Vec::new();
+            if !title.is_empty() {
+                parts.push(Part::text(ensure_period(title), 400));
+            }
+            parts.push(Part {
+                display: text.clone(),
+                lead_in: None,
+                sentences: split_sentences(text),
+                pause_ms: 700,
+            });
+            parts
+        }
+    }
 }
 
 impl Part {
