@@ -186,28 +186,31 @@ fn is_briefs_heading(text: &str) -> bool {
     BRIEFS_HEADINGS.contains(&bare)
 }
 
-/// Lines a newsletter carries that are not news.
+/// Lines a newsletter carries that are not news. The pattern keeps to ASCII word boundaries
+/// and digits so the regex engine can run it as a DFA (Unicode boundaries on accented text
+/// force its slowest engine).
 pub fn is_boilerplate(text: &str) -> bool {
     static PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"(?xi)
             view\ (this\ (e-?mail|newsletter)\ )?(in|on)\ (your\ )?(browser|web)
             | voir\ (la\ )?(version\ )?(en\ ligne|dans\ (votre|le)\ navigateur)
-            | version\ (en\ ligne|web)\b | afficher\ dans\ (votre|le)\ navigateur
+            | version\ (en\ ligne|web)(?-u:\b) | afficher\ dans\ (votre|le)\ navigateur
             | unsubscribe | d[ée]sinscri | d[ée]sabonn | opt[\ -]out
             | (manage|update)\ (your\ )?(e-?mail\ )?(preferences|subscription)
             | g[ée]rer\ (vos|mes)\ (pr[ée]f[ée]rences|abonnements)
             | you\ (are\ )?receiv(ed|ing)\ this | vous\ recevez\ (cet|ce)\ (e-?mail|message|courriel)
             | forward(ed)?\ (this\ )?to\ a\ friend | transf[ée]rer?\ (cet\ e-?mail\ )?à\ un\ ami
             | follow\ us | suivez[-\ ]nous | share\ this | partagez?\ cet
-            | all\ rights\ reserved | tous\ droits\ r[ée]serv[ée]s | ^©|^\(c\)\ \d{4}|copyright\ ©?\ ?\d{4}
-            | ^\d+\ ?min(ute)?s?\ (read|de\ lecture)$ | temps\ de\ lecture | reading\ time
-            | ^(read|continue\ reading|lire\ la\ suite|en\ savoir\ plus|learn\ more)\b.{0,20}$
+            | all\ rights\ reserved | tous\ droits\ r[ée]serv[ée]s | ^©|^\(c\)\ [0-9]{4}|copyright\ ©?\ ?[0-9]{4}
+            | ^[0-9]+\ ?min(ute)?s?\ (read|de\ lecture)$ | temps\ de\ lecture | reading\ time
+            | ^(read|continue\ reading|lire\ la\ suite|en\ savoir\ plus|learn\ more)(?-u:\b).{0,20}$
             | ^(sources?|cr[ée]dits?|credits?|photo|image|illustration)\s*:
             | avec\ midjourney | getty\ images | shutterstock
             | ^(twitter|x|linkedin|facebook|instagram|youtube|mastodon|bluesky|threads|tiktok)([\ |•·,/]+(twitter|x|linkedin|facebook|instagram|youtube|mastodon|bluesky|threads|tiktok))*$
-            | \b\d{1,5},?\ (rue|avenue|av\.|bd|boulevard|street|st\.|ave\.?|road|suite|place)\b.{0,80}\b(\d{5}|[A-Z]{2}\ \d{5})\b
+            | (?-u:\b)[0-9]{1,5},?\ (rue|avenue|av\.|bd|boulevard|street|st\.|ave\.?|road|suite|place)(?-u:\b).{0,80}(?-u:\b)([0-9]{5}|[A-Z]{2}\ [0-9]{5})(?-u:\b)
             | sponsored\ by\ |^sponsor(is[ée])?$|^advertisement$|^publicit[ée]$
+            | ^(subscribe(\ now)?|upgrade\ to\ paid|s['’]abonner|abonnez[-\ ]vous|get\ the\ app|leave\ a\ comment)(?-u:\b).{0,40}$
             ",
         )
         .expect("static regex")

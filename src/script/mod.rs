@@ -103,7 +103,8 @@ pub fn episode_title(issue: &Issue, language: &str) -> String {
         .first()
         .map(String::as_str)
         .unwrap_or_default();
-    format!("{date} : {lead}").chars().take(255).collect()
+    let colon = if lang == "fr" { " :" } else { ":" };
+    format!("{date}{colon} {lead}").chars().take(255).collect()
 }
 
 /// The episode's description: the headlines and the briefs' titles.

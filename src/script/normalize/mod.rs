@@ -6,6 +6,8 @@
 
 mod fr;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -39,11 +41,29 @@ fn collapse_spaces(text: &str) -> String {
 }
 
 /// Cardinal number in words, or the digits if the number is out of range.
+///
+/// `num2words` computes with big floats, slowly; results are kept per thread, since an
+/// issue repeats its numbers (years, amounts) many times.
 pub(crate) fn cardinal(n: u64, lang: num2words::Lang) -> String {
-    num2words::Num2Words::new(n as i64)
+    thread_local! {
+        static WORDS: RefCell<HashMap<(u64, bool), String>> = RefCell::new(HashMap::new());
+    }
+    let key = (n, matches!(lang, num2words::Lang::French));
+    if let Some(words) = WORDS.with(|w| w.borrow().get(&key).cloned()) {
+        return words;
+    }
+    let words = num2words::Num2Words::new(n as i64)
         .lang(lang)
         .to_words()
-        .unwrap_or_else(|_| n.to_string())
+        .unwrap_or_else(|_| n.to_string());
+    WORDS.with(|w| {
+        let mut cache = w.borrow_mut();
+        if cache.len() >= 100_000 {
+            cache.clear();
+        }
+        cache.insert(key, words.clone());
+    });
+    words
 }
 
 /// Minimal English rules until the English module lands: numbers, percent, currency.
