@@ -103,9 +103,9 @@ fn opening_names_show_date_and_all_headlines() {
     );
     assert!(opening.contains("Au sommaire"));
     for headline in [
-        "Together AI bat les hyperscalers",
+        "Together A I bat les hyperscalers",
         "monnaie numérique interbancaire",
-        "Microsoft et Figure AI",
+        "Microsoft et Figure A I",
     ] {
         assert!(
             opening.contains(headline),
@@ -121,7 +121,8 @@ fn numbers_and_amounts_are_spoken_in_words() {
     assert!(spoken.contains("seize milliards d&apos;euros"));
     assert!(spoken.contains("zéro virgule cinq pour cent"));
     assert!(spoken.contains("trois virgule trois milliards de dollars"));
-    assert!(spoken.contains("trente-six mille GB200"));
+    assert!(spoken.contains("trente-six mille G B deux cents"));
+    assert!(spoken.contains("la B C E"));
     assert!(!spoken.contains("Md€") && !spoken.contains('%') && !spoken.contains('€'));
 }
 
