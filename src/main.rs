@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use audition::error::Error;
 use audition::ingest::{IngestOptions, Issue};
 use audition::progress::Progress;
+use audition::script::Flavor;
 use audition::show::Show;
 use audition::synth::ClipCache;
 
@@ -61,9 +62,12 @@ enum Command {
         show: Option<PathBuf>,
         #[command(flatten)]
         reading: Reading,
-        /// Print a JSON array of { index, title, kind, ssml }.
+        /// Print a JSON array of { index, story, title, kind, ssml }.
         #[arg(long)]
         json: bool,
+        /// The SSML dialect and request limits of the engine that will read it.
+        #[arg(long, value_enum, default_value = "generic")]
+        flavor: Flavor,
     },
     /// Serve a published folder over HTTP (HEAD, Range, conditional requests).
     Serve {
@@ -143,7 +147,8 @@ async fn run(command: Command) -> Result<(), Error> {
             show,
             reading,
             json,
-        } => script(&issue, show.as_deref(), reading.options(), json).await,
+            flavor,
+        } => script(&issue, show.as_deref(), reading.options(), json, flavor).await,
         Command::Serve { dir, addr } => {
             eprintln!(
                 "Serving {} on http://{addr}/ (Ctrl-C to stop)",
@@ -237,14 +242,15 @@ async fn script(
     show: Option<&Path>,
     reading: IngestOptions,
     json: bool,
+    flavor: Flavor,
 ) -> Result<(), Error> {
     let (issue, show) = issue_and_show(source, show, reading).await?;
-    let script = audition::script::build(&issue, &show);
+    let script = audition::script::build_with(&issue, &show, flavor);
     if json {
         let rows: Vec<serde_json::Value> = script
             .segments
             .iter()
-            .map(|s| serde_json::json!({ "index": s.index, "title": s.title, "kind": s.kind, "ssml": s.ssml }))
+            .map(|s| serde_json::json!({ "index": s.index, "story": s.story, "title": s.title, "kind": s.kind, "ssml": s.ssml }))
             .collect();
         println!(
             "{}",

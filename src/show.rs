@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::script::lexicon::Lexicon;
 
 /// A podcast show: the channel metadata of its feed and the settings of its episodes.
 #[derive(Debug, Clone)]
@@ -34,6 +35,8 @@ pub struct Show {
     pub link: Option<String>,
     pub voice: VoiceProfile,
     pub jingles: Jingles,
+    /// Pronunciations of the show's names (its lexicons, merged in order).
+    pub lexicon: Lexicon,
 }
 
 /// A show's cover image.
@@ -78,6 +81,8 @@ const DEFAULT_SHOW: &str = include_str!("../feeds/default/show.toml");
 const DEFAULT_COVER: &[u8] = include_bytes!("../feeds/default/cover.jpg");
 const FRENCH_VOICE: &str = include_str!("../voices/fr-espeak.toml");
 const ENGLISH_VOICE: &str = include_str!("../voices/en-espeak.toml");
+const FRENCH_LEXICON: &str = include_str!("../voices/lexicons/fr.pls");
+const ENGLISH_LEXICON: &str = include_str!("../voices/lexicons/en.pls");
 
 /// Optional jingle files; a missing one is generated in code.
 #[derive(Debug, Clone, Default)]
@@ -121,6 +126,8 @@ struct ShowFile {
     base_url: String,
     link: Option<String>,
     voice: PathBuf,
+    #[serde(default)]
+    lexicons: Vec<PathBuf>,
     owner: OwnerFile,
     #[serde(default)]
     jingles: JinglesFile,
@@ -163,10 +170,12 @@ impl Show {
         let builtin = Path::new("(built-in default show)");
         let file: ShowFile = toml::from_str(DEFAULT_SHOW)
             .map_err(|e| Error::config(builtin, one_line(&e.to_string())))?;
-        let (voice_text, tag) = match language {
-            "fr" => (FRENCH_VOICE, "fr-FR"),
-            _ => (ENGLISH_VOICE, "en-US"),
+        let (voice_text, tag, lexicon) = match language {
+            "fr" => (FRENCH_VOICE, "fr-FR", FRENCH_LEXICON),
+            _ => (ENGLISH_VOICE, "en-US", ENGLISH_LEXICON),
         };
+        let lexicon = Lexicon::parse(lexicon)
+            .map_err(|m| Error::config(Path::new("(built-in lexicon)"), m))?;
         let voice_path = Path::new("(built-in voice)");
         let voice_file: VoiceFile = toml::from_str(voice_text)
             .map_err(|e| Error::config(voice_path, one_line(&e.to_string())))?;
@@ -188,6 +197,7 @@ impl Show {
             link: file.link,
             voice,
             jingles: Jingles::default(),
+            lexicon,
         })
     }
 
@@ -232,6 +242,10 @@ impl Show {
             }
         }
         let voice = VoiceProfile::load(&resolve(&file.voice))?;
+        let mut lexicon = Lexicon::default();
+        for path in &file.lexicons {
+            lexicon = lexicon.merged(Lexicon::load(&resolve(path))?);
+        }
         Ok(Show {
             id,
             path: path.to_path_buf(),
@@ -249,6 +263,7 @@ impl Show {
             link: file.link,
             voice,
             jingles,
+            lexicon,
         })
     }
 

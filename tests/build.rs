@@ -508,6 +508,10 @@ fn a_voice_espeak_does_not_have_is_a_configuration_error() {
     .unwrap();
     let show_text = std::fs::read_to_string(common::qant_show())
         .unwrap()
+        .replace(
+            "../../voices/lexicons/",
+            common::root().join("voices/lexicons/").to_str().unwrap(),
+        )
         .replace("../../voices/fr-espeak.toml", voice.to_str().unwrap())
         .replace(
             "cover.jpg",

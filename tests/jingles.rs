@@ -85,6 +85,10 @@ fn a_show_with_jingle_files_plays_them_instead_of_the_chimes() {
     let show_text = std::fs::read_to_string(common::qant_show()).unwrap();
     let show_text = show_text
         .replace(
+            "../../voices/lexicons/",
+            common::root().join("voices/lexicons/").to_str().unwrap(),
+        )
+        .replace(
             "../../voices/fr-espeak.toml",
             common::root()
                 .join("voices/fr-espeak.toml")

@@ -96,16 +96,19 @@ fn credits_read_more_and_the_repeated_paragraph_are_never_spoken() {
 fn opening_names_show_date_and_all_headlines() {
     let script = script_of(&common::seed());
     let opening = &script.segments[0].ssml;
-    assert!(opening.contains("Bienvenue dans Qant"));
+    assert!(
+        opening.contains(r#"Bienvenue dans <sub alias="Kante">Qant</sub>"#),
+        "{opening}"
+    );
     assert!(
         opening.contains("lundi vingt-quatre février deux mille vingt-cinq"),
         "{opening}"
     );
     assert!(opening.contains("Au sommaire"));
     for headline in [
-        "Together A I bat les hyperscalers",
+        "Together AI</sub> bat les",
         "monnaie numérique interbancaire",
-        "Microsoft et Figure A I",
+        "Figure AI</sub> lancent",
     ] {
         assert!(
             opening.contains(headline),
@@ -272,4 +275,112 @@ fn an_issue_over_the_size_limit_is_refused_with_the_limit_named() {
         message.contains("too-big.txt") && message.contains("limit is 5 MB"),
         "{message}"
     );
+}
+
+fn script_with(path: &std::path::Path, flavor: audition::script::Flavor) -> Script {
+    let show = Show::load(&common::qant_show()).unwrap();
+    let issue = ingest::read_issue(path, &Default::default()).unwrap();
+    audition::script::build_with(&issue, &show, flavor)
+}
+
+#[test]
+fn lexicon_names_become_sub_for_espeak_and_phoneme_for_cloud_voices() {
+    use audition::script::Flavor;
+    let generic = script_with(&common::seed(), Flavor::Generic);
+    assert!(
+        generic.segments[0]
+            .ssml
+            .contains(r#"<sub alias="Kante">Qant</sub>"#),
+        "{}",
+        generic.segments[0].ssml
+    );
+    assert!(generic
+        .segments
+        .iter()
+        .any(|s| s.ssml.contains(r#"<sub alias="Dipe Sik">DeepSeek</sub>"#)));
+    let google = script_with(&common::seed(), Flavor::Google);
+    assert!(google.segments[0]
+        .ssml
+        .contains(r#"<phoneme alphabet="ipa" ph="kɑ̃t">Qant</phoneme>"#));
+    // « Qantique » is not « Qant »: whole words only.
+    let all: String = generic.segments.iter().map(|s| s.ssml.clone()).collect();
+    assert!(!all.contains("Kante</sub>ique"));
+}
+
+#[test]
+fn stories_over_a_vendor_limit_are_split_between_sentences_into_one_story() {
+    use audition::script::Flavor;
+    let generic = script_with(&common::seed(), Flavor::Generic);
+    for flavor in [Flavor::Google, Flavor::Polly, Flavor::Azure] {
+        let script = script_with(&common::seed(), flavor);
+        let limits = flavor.limits();
+        for segment in &script.segments {
+            assert!(
+                limits.max_bytes.is_none_or(|m| segment.ssml.len() <= m),
+                "{flavor:?}: {} bytes",
+                segment.ssml.len()
+            );
+            assert!(limits
+                .max_chars
+                .is_none_or(|m| segment.ssml.chars().count() <= m));
+            assert!(
+                limits.max_billed_chars.is_none_or(|m| segment.chars <= m),
+                "{flavor:?}: {} billed",
+                segment.chars
+            );
+        }
+        // Same stories, same order, nothing lost: the cues of each story are the generic ones.
+        let stories: Vec<usize> = script.segments.iter().map(|s| s.story).collect();
+        assert!(stories.windows(2).all(|w| w[1] == w[0] || w[1] == w[0] + 1));
+        assert_eq!(*stories.last().unwrap() + 1, generic.segments.len());
+        for story in &generic.segments {
+            let shown: String = script
+                .segments
+                .iter()
+                .filter(|s| s.story == story.story)
+                .flat_map(|s| s.cues.iter().map(|c| c.text.clone()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let expected: String = story
+                .cues
+                .iter()
+                .map(|c| c.text.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert_eq!(shown, expected, "{flavor:?}: story {}", story.story);
+        }
+    }
+    assert!(
+        script_with(&common::seed(), Flavor::Google).segments.len() > generic.segments.len(),
+        "the longest story needs two Google requests"
+    );
+}
+
+#[test]
+fn one_huge_paragraph_is_cut_between_sentences() {
+    use audition::script::Flavor;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.md");
+    let sentence = "La phrase numéro un parle longuement du sujet du jour et de ses conséquences. ";
+    std::fs::write(&path, format!("# Un sujet\n\n{}\n", sentence.repeat(200))).unwrap();
+    let script = script_with(&path, Flavor::Polly);
+    let story: Vec<_> = script
+        .segments
+        .iter()
+        .filter(|s| s.kind == StoryKind::Story)
+        .collect();
+    assert!(story.len() >= 5, "{} segments", story.len());
+    for segment in story {
+        assert!(
+            segment.chars <= 3_000,
+            "{} billed characters",
+            segment.chars
+        );
+        assert!(
+            segment.ssml.contains("</s>")
+                && !segment
+                    .ssml
+                    .contains("numéro un parle longuement du sujet du jour et de ses</s>")
+        );
+    }
 }

@@ -17,6 +17,7 @@ use crate::synth::ClipFile;
 /// Pause after a jingle and between spoken segments, ms.
 const PAUSE_AFTER_JINGLE_MS: u64 = 350;
 const PAUSE_BETWEEN_SEGMENTS_MS: u64 = 700;
+const PAUSE_WITHIN_STORY_MS: u64 = 150;
 const TAIL_MS: u64 = 300;
 /// Fades at every join, ms.
 const SPEECH_FADE_MS: u64 = 8;
@@ -92,9 +93,17 @@ pub fn rundown(script: &Script, clips: &[ClipFile], jingles: &JingleSet) -> Time
     };
 
     place_jingle(JingleKind::Intro, &mut t, &mut items);
+    let mut previous_story = None;
     for (segment, clip) in script.segments.iter().zip(clips) {
+        // A story cut in several segments for an engine's request limit is one chapter, read
+        // on with a short pause.
+        let first_of_story = previous_story != Some(segment.story);
+        previous_story = Some(segment.story);
+        if !first_of_story {
+            t -= ms_to_samples(PAUSE_BETWEEN_SEGMENTS_MS - PAUSE_WITHIN_STORY_MS);
+        }
         let chapter_start = if segment.index == 0 { 0 } else { t };
-        if matches!(segment.kind, StoryKind::Story | StoryKind::Briefs) {
+        if first_of_story && matches!(segment.kind, StoryKind::Story | StoryKind::Briefs) {
             place_jingle(JingleKind::Transition, &mut t, &mut items);
         }
         let len = resample::output_len(clip.samples, clip.sample_rate, EPISODE_RATE);
@@ -112,11 +121,13 @@ pub fn rundown(script: &Script, clips: &[ClipFile], jingles: &JingleSet) -> Time
         });
         t += len + ms_to_samples(PAUSE_BETWEEN_SEGMENTS_MS);
         cues.extend(segment_cues(segment, clip, clip_start, clip_start + len));
-        chapters.push(Chapter {
-            title: segment.title.clone(),
-            start_ms: samples_to_ms(chapter_start),
-            end_ms: 0,
-        });
+        if first_of_story {
+            chapters.push(Chapter {
+                title: segment.title.clone(),
+                start_ms: samples_to_ms(chapter_start),
+                end_ms: 0,
+            });
+        }
     }
     place_jingle(JingleKind::Outro, &mut t, &mut items);
     let total = items.last().map_or(0, |i| i.start + i.len) + ms_to_samples(TAIL_MS);

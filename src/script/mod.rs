@@ -6,6 +6,7 @@
 //! so all text is escaped, and carries a `<mark>` before each part so that engines can report
 //! where each transcript cue starts.
 
+pub mod lexicon;
 pub mod normalize;
 mod ssml_doc;
 
@@ -23,10 +24,13 @@ pub struct Script {
     pub segments: Vec<Segment>,
 }
 
-/// One story's SSML: the unit of synthesis, caching and chapters.
+/// One SSML document: the unit of synthesis and caching. A story is one segment, or
+/// several in a row when it exceeds the engine's request limit.
 #[derive(Debug, Clone, Serialize)]
 pub struct Segment {
     pub index: usize,
+    /// The story this segment belongs to (one chapter per story).
+    pub story: usize,
     pub title: String,
     pub kind: StoryKind,
     pub ssml: String,
@@ -56,8 +60,71 @@ pub(crate) struct Part {
     pub pause_ms: u32,
 }
 
+/// The SSML dialect of the engine that will read the script, with its request limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavor {
+    /// Plain SSML 1.1, no size limit (espeak-ng and other local engines).
+    #[default]
+    Generic,
+    /// Google Cloud Text-to-Speech: 5,000 bytes of input per request.
+    Google,
+    /// Microsoft Azure Speech: text inside `<voice>`; 64 KiB per request.
+    Azure,
+    /// Amazon Polly: 6,000 characters per request, 3,000 of them billed (spoken).
+    Polly,
+}
+
+/// Request limits of a flavour.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub max_bytes: Option<usize>,
+    pub max_chars: Option<usize>,
+    pub max_billed_chars: Option<usize>,
+}
+
+impl Flavor {
+    pub fn limits(self) -> Limits {
+        match self {
+            Flavor::Generic => Limits::default(),
+            Flavor::Google => Limits {
+                max_bytes: Some(5_000),
+                ..Limits::default()
+            },
+            Flavor::Azure => Limits {
+                max_bytes: Some(64 * 1024),
+                ..Limits::default()
+            },
+            Flavor::Polly => Limits {
+                max_chars: Some(6_000),
+                max_billed_chars: Some(3_000),
+                ..Limits::default()
+            },
+        }
+    }
+
+    /// Whether the engine reads `<phoneme>` (otherwise lexicons use `<sub alias>`).
+    pub fn reads_phonemes(self) -> bool {
+        self != Flavor::Generic
+    }
+
+    fn ssml_flavor(self) -> ssml::Flavor {
+        match self {
+            Flavor::Generic => ssml::Flavor::Generic,
+            Flavor::Google => ssml::Flavor::GoogleCloudTextToSpeech,
+            Flavor::Azure => ssml::Flavor::MicrosoftAzureCognitiveSpeechServices,
+            Flavor::Polly => ssml::Flavor::AmazonPolly,
+        }
+    }
+}
+
 /// Builds the script of an issue for a show: opening, the issue's stories, closing.
 pub fn build(issue: &Issue, show: &Show) -> Script {
+    build_with(issue, show, Flavor::Generic)
+}
+
+/// [`build`] for an engine that reads `flavor`.
+pub fn build_with(issue: &Issue, show: &Show, flavor: Flavor) -> Script {
     let lang = crate::show::primary_language(&show.language).to_string();
     let words = Words::for_language(&lang);
     let date = spoken_date(issue, &lang);
@@ -77,13 +144,27 @@ pub fn build(issue: &Issue, show: &Show) -> Script {
         closing(show, &date, &words),
     ));
 
-    let segments = stories
-        .into_iter()
-        .enumerate()
-        .map(|(index, (title, kind, parts))| {
-            ssml_doc::segment(index, title, kind, &parts, &show.language, &lang)
-        })
-        .collect();
+    let style = ssml_doc::Style {
+        language: &show.language,
+        lang: &lang,
+        voice: &show.voice.voice,
+        lexicon: &show.lexicon,
+        flavor,
+    };
+    let mut segments = Vec::new();
+    for (story, (title, kind, parts)) in stories.into_iter().enumerate() {
+        for draft in ssml_doc::story_documents(&parts, &style) {
+            segments.push(Segment {
+                index: segments.len(),
+                story,
+                title: title.clone(),
+                kind,
+                ssml: draft.ssml,
+                chars: draft.chars,
+                cues: draft.cues,
+            });
+        }
+    }
     Script {
         language: show.language.clone(),
         segments,

@@ -1,28 +1,116 @@
-//! Builds a segment's SSML document with the `ssml` crate.
+//! Builds a story's SSML with the `ssml` crate, in the flavour of the engine that will read
+//! it, split at paragraph and sentence boundaries when it exceeds that engine's request limit.
 //!
 //! Layout: `<speak xml:lang>` then, per part, `<mark name="cN"/>` and a `<p>` of `<s>`
 //! sentences, followed by a `<break>`. Breaks are written as plain elements because the
-//! crate's own break serialises as `time="+700ms"`, which espeak-ng ignores.
+//! crate's own break serialises as `time="+700ms"`, which espeak-ng ignores. Names in the
+//! show's lexicon become `<sub alias>` (or `<phoneme>` where the flavour reads phonemes).
 
 use ssml::{CustomElement, Element, Serialize, SerializeOptions};
 
+use super::lexicon::Lexicon;
 use super::normalize::normalize;
-use super::{CueText, Part, Segment};
-use crate::ingest::StoryKind;
+use super::{CueText, Flavor, Part};
 
-pub(crate) fn segment(
-    index: usize,
-    title: String,
-    kind: StoryKind,
-    parts: &[Part],
-    language: &str,
-    lang: &str,
-) -> Segment {
+/// One SSML document of a story.
+pub(crate) struct Draft {
+    pub ssml: String,
+    pub chars: usize,
+    pub cues: Vec<CueText>,
+}
+
+/// How a document is built and how large it may be.
+pub(crate) struct Style<'a> {
+    pub language: &'a str,
+    pub lang: &'a str,
+    /// The engine's voice name (Azure names it in the document).
+    pub voice: &'a str,
+    pub lexicon: &'a Lexicon,
+    pub flavor: Flavor,
+}
+
+/// The documents of one story: one, or several when the flavour's limit requires it.
+pub(crate) fn story_documents(parts: &[Part], style: &Style) -> Vec<Draft> {
+    let whole = document(parts, 0, style);
+    if fits(&whole, style.flavor) {
+        return vec![whole];
+    }
+    // Greedy packing of parts; a part too large on its own is cut between sentences.
+    let mut drafts = Vec::new();
+    let mut group: Vec<Part> = Vec::new();
+    let mut first_mark = 0;
+    let pieces: Vec<Part> = parts.iter().flat_map(|p| cut(p, style)).collect();
+    for piece in pieces {
+        let mut candidate = group.clone();
+        candidate.push(piece.clone());
+        if group.is_empty() || fits(&document(&candidate, first_mark, style), style.flavor) {
+            group = candidate;
+        } else {
+            drafts.push(document(&group, first_mark, style));
+            first_mark += group.len();
+            group = vec![piece];
+        }
+    }
+    if !group.is_empty() {
+        drafts.push(document(&group, first_mark, style));
+    }
+    drafts
+}
+
+/// A part split into pieces that each fit alone (a single sentence is never split).
+fn cut(part: &Part, style: &Style) -> Vec<Part> {
+    if fits(
+        &document(std::slice::from_ref(part), 0, style),
+        style.flavor,
+    ) {
+        return vec![part.clone()];
+    }
+    let mut pieces: Vec<Part> = Vec::new();
+    for (i, sentence) in part.sentences.iter().enumerate() {
+        let mut extended = pieces.last().cloned();
+        if let Some(last) = extended.as_mut() {
+            last.sentences.push(sentence.clone());
+            last.display = format!("{} {sentence}", last.display);
+        }
+        match extended {
+            Some(last)
+                if fits(
+                    &document(std::slice::from_ref(&last), 0, style),
+                    style.flavor,
+                ) =>
+            {
+                *pieces
+                    .last_mut()
+                    .unwrap_or_else(|| unreachable!("extended a piece that exists")) = last;
+            }
+            _ => pieces.push(Part {
+                display: sentence.clone(),
+                lead_in: if i == 0 { part.lead_in.clone() } else { None },
+                sentences: vec![sentence.clone()],
+                pause_ms: part.pause_ms,
+            }),
+        }
+    }
+    pieces
+}
+
+/// Whether a document is within the flavour's request limits.
+fn fits(draft: &Draft, flavor: Flavor) -> bool {
+    let limits = flavor.limits();
+    limits.max_bytes.is_none_or(|max| draft.ssml.len() <= max)
+        && limits
+            .max_chars
+            .is_none_or(|max| draft.ssml.chars().count() <= max)
+        && limits.max_billed_chars.is_none_or(|max| draft.chars <= max)
+}
+
+/// The SSML document of `parts`, numbering marks from `first_mark`.
+fn document(parts: &[Part], first_mark: usize, style: &Style) -> Draft {
     let mut elements: Vec<Element> = Vec::new();
     let mut cues = Vec::new();
     let mut chars = 0;
     for (n, part) in parts.iter().enumerate() {
-        let mark = format!("c{n}");
+        let mark = format!("c{}", first_mark + n);
         elements.push(ssml::mark(mark.clone()).into());
         cues.push(CueText {
             mark,
@@ -30,37 +118,80 @@ pub(crate) fn segment(
         });
         let mut sentences: Vec<Element> = Vec::new();
         if let Some(lead_in) = &part.lead_in {
-            let spoken = normalize(lead_in, lang);
-            chars += spoken.chars().count();
-            sentences.push(sentence(format!("{spoken}.")));
+            let (children, spoken) = spoken_runs(&format!("{lead_in}."), style);
+            chars += spoken;
+            sentences.push(CustomElement::new("s").with_children(children).into());
             sentences.push(pause(250));
         }
         for s in &part.sentences {
-            let spoken = normalize(s, lang);
-            if spoken.chars().any(char::is_alphanumeric) {
-                chars += spoken.chars().count();
-                sentences.push(sentence(spoken));
+            let (children, spoken) = spoken_runs(s, style);
+            if spoken > 0 {
+                chars += spoken;
+                sentences.push(CustomElement::new("s").with_children(children).into());
             }
         }
         elements.push(CustomElement::new("p").with_children(sentences).into());
         elements.push(pause(part.pause_ms));
     }
-    let doc = ssml::speak(Some(language), elements);
+    // Azure wants the text inside a <voice>.
+    let doc = if style.flavor == Flavor::Azure {
+        ssml::speak(Some(style.language), [ssml::voice(style.voice, elements)])
+    } else {
+        ssml::speak(Some(style.language), elements)
+    };
+    let options = SerializeOptions::default().flavor(style.flavor.ssml_flavor());
     let ssml = doc
-        .serialize_to_string(&SerializeOptions::default())
+        .serialize_to_string(&options)
         .unwrap_or_else(|e| unreachable!("SSML built from escaped text always serialises: {e}"));
-    Segment {
-        index,
-        title,
-        kind,
-        ssml,
-        chars,
-        cues,
-    }
+    Draft { ssml, chars, cues }
 }
 
-fn sentence(text: String) -> Element<'static> {
-    CustomElement::new("s").with_child(ssml::text(text)).into()
+/// A sentence as SSML children: normalised text, with lexicon names as `<sub>`/`<phoneme>`;
+/// and how many characters will be spoken.
+fn spoken_runs(sentence: &str, style: &Style) -> (Vec<Element<'static>>, usize) {
+    let mut children: Vec<Element<'static>> = Vec::new();
+    let mut spoken = 0;
+    let mut at = 0;
+    let push_text = |text: &str, children: &mut Vec<Element<'static>>, spoken: &mut usize| {
+        let said = normalize(text, style.lang);
+        if said.chars().any(char::is_alphanumeric) {
+            let lead = if text.starts_with(char::is_whitespace) {
+                " "
+            } else {
+                ""
+            };
+            let trail = if text.ends_with(char::is_whitespace) {
+                " "
+            } else {
+                ""
+            };
+            *spoken += said.chars().count();
+            children.push(ssml::text(format!("{lead}{said}{trail}")).into());
+        } else if text.chars().any(char::is_whitespace) {
+            children.push(ssml::text(" ".to_string()).into());
+        }
+    };
+    for (range, lexeme) in style.lexicon.find(sentence) {
+        push_text(&sentence[at..range.start], &mut children, &mut spoken);
+        let written = sentence[range.clone()].to_string();
+        let element = match (&lexeme.phoneme, &lexeme.alias) {
+            (Some(phoneme), _) if style.flavor.reads_phonemes() => CustomElement::new("phoneme")
+                .with_attr("alphabet", lexeme.alphabet.clone())
+                .with_attr("ph", phoneme.clone())
+                .with_child(ssml::text(written.clone())),
+            (_, Some(alias)) => CustomElement::new("sub")
+                .with_attr("alias", alias.clone())
+                .with_child(ssml::text(written.clone())),
+            _ => CustomElement::new("sub")
+                .with_attr("alias", written.clone())
+                .with_child(ssml::text(written.clone())),
+        };
+        spoken += lexeme.alias.as_deref().unwrap_or(&written).chars().count();
+        children.push(element.into());
+        at = range.end;
+    }
+    push_text(&sentence[at..], &mut children, &mut spoken);
+    (children, spoken)
 }
 
 fn pause(ms: u32) -> Element<'static> {
