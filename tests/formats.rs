@@ -310,3 +310,54 @@ fn script_works_without_a_show_and_detects_the_language() {
         .unwrap()
         .contains(r#"xml:lang="fr-FR""#));
 }
+
+/// A server that redirects, lies about extensions and sends too much, as the web does.
+async fn tricky_server() -> std::net::SocketAddr {
+    use axum::http::header;
+    use axum::response::{IntoResponse, Redirect};
+    use axum::routing::get;
+    let html = std::fs::read_to_string(fixture("email.html")).unwrap();
+    let app = axum::Router::new()
+        .route(
+            "/latest",
+            get(|| async { Redirect::temporary("/moved/issue.txt") }),
+        )
+        .route(
+            "/moved/issue.txt",
+            get(move || {
+                let html = html.clone();
+                async move {
+                    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+                }
+            }),
+        )
+        .route("/loop", get(|| async { Redirect::temporary("/loop") }))
+        .route("/huge.txt", get(|| async { "Un mot. ".repeat(1_000_000) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fetching_follows_redirects_trusts_the_content_type_and_caps_the_size() {
+    let addr = tricky_server().await;
+    let options = IngestOptions::default();
+    let issue = ingest::load(&format!("http://{addr}/latest"), &options)
+        .await
+        .unwrap();
+    assert_eq!(
+        issue.stories[0].title, "Le vélo électrique gagne les campagnes",
+        "read as HTML despite .txt"
+    );
+    let looping = ingest::load(&format!("http://{addr}/loop"), &options)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(looping.contains("too many redirects"), "{looping}");
+    let huge = ingest::load(&format!("http://{addr}/huge.txt"), &options)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(huge.contains("5 MB limit"), "{huge}");
+}

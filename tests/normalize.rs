@@ -488,6 +488,7 @@ fn every_generated_text_makes_well_formed_ssml() {
             stories: vec![Story {
                 title: texts[0].clone(),
                 kind: StoryKind::Story,
+                order: 0,
                 blocks: texts
                     .iter()
                     .take(500)

@@ -52,6 +52,11 @@ fn seed_stories_hold_their_own_paragraphs() {
     // Story 3 is Together AI, story 4 the ECB, ending with the Eurosystem's rivalries.
     assert!(text_of(3).contains("Together AI vient de lever") && text_of(3).contains("oligopole"));
     assert!(text_of(4).contains("BCE") && text_of(4).contains("rivalités"));
+    // Briefs are read last but keep their place in the issue: the first one stands
+    // between the Together AI story and the ECB story.
+    let order: Vec<usize> = issue.stories.iter().map(|s| s.order).collect();
+    assert!(order[..5].windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert!(order[5] > order[3] && order[5] < order[4], "{order:?}");
     let briefs: Vec<String> = issue.stories[5]
         .blocks
         .iter()
@@ -311,7 +316,13 @@ fn lexicon_names_become_sub_for_espeak_and_phoneme_for_cloud_voices() {
 fn stories_over_a_vendor_limit_are_split_between_sentences_into_one_story() {
     use audition::script::Flavor;
     let generic = script_with(&common::seed(), Flavor::Generic);
-    for flavor in [Flavor::Google, Flavor::Polly, Flavor::Azure] {
+    for flavor in [
+        Flavor::Google,
+        Flavor::Polly,
+        Flavor::Azure,
+        Flavor::Elevenlabs,
+        Flavor::Openai,
+    ] {
         let script = script_with(&common::seed(), flavor);
         let limits = flavor.limits();
         for segment in &script.segments {

@@ -67,7 +67,7 @@ pub fn to_issue(
 
     let mut intro: Vec<Block> = Vec::new();
     let mut stories: Vec<Story> = Vec::new();
-    for block in blocks {
+    for (order, block) in blocks.into_iter().enumerate() {
         match block {
             DocBlock::Heading { text, .. } if Some(&text) == page_title.as_ref() => {}
             DocBlock::Heading { text, .. } => {
@@ -80,6 +80,7 @@ pub fn to_issue(
                     title: text,
                     kind,
                     blocks: Vec::new(),
+                    order,
                 });
             }
             DocBlock::Paragraph(text) | DocBlock::ListItem(text) => match stories.last_mut() {
@@ -107,6 +108,7 @@ pub fn to_issue(
             title: title.clone().unwrap_or_else(|| first_sentence(&intro)),
             kind: StoryKind::Story,
             blocks: std::mem::take(&mut intro),
+            order: 0,
         });
     }
     let headlines = stories

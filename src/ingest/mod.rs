@@ -63,6 +63,9 @@ pub struct Story {
     pub title: String,
     pub kind: StoryKind,
     pub blocks: Vec<Block>,
+    /// Where the story starts in the source, in blocks (lines for plain text): stories are
+    /// read in a rundown order (briefs last), this keeps the way back to the issue.
+    pub order: usize,
 }
 
 /// What role a story plays in the episode.

@@ -103,9 +103,14 @@ pub fn parse(text: &str, language: Option<&str>) -> Result<Issue, String> {
             title: quote_title(&language).to_string(),
             kind: StoryKind::Quote,
             blocks: vec![Block::Quote { text, author }],
+            order: 1,
         });
     }
-    stories.extend(segment(&headlines, &classified)?);
+    let first_body_line = if stories.is_empty() { 1 } else { 2 };
+    stories.extend(segment(&headlines, &classified, first_body_line)?);
+    let first_brief = classified
+        .iter()
+        .position(|l| matches!(l, Line::Brief { .. }));
     let briefs: Vec<Block> = classified
         .iter()
         .filter_map(|l| match l {
@@ -121,6 +126,7 @@ pub fn parse(text: &str, language: Option<&str>) -> Result<Issue, String> {
             title: briefs_title(&language).to_string(),
             kind: StoryKind::Briefs,
             blocks: briefs,
+            order: first_body_line + first_brief.unwrap_or(0),
         });
     }
     Ok(Issue {
@@ -401,12 +407,14 @@ fn headline_words(headline: &str) -> Vec<(String, f64)> {
 const MAX_HEADLINES: usize = 40;
 
 /// Assigns paragraphs to headlines (see the module comment).
-fn segment(headlines: &[String], lines: &[Line]) -> Result<Vec<Story>, String> {
+/// `first_line` is the source line of `lines[0]`, for the stories' `order`.
+fn segment(headlines: &[String], lines: &[Line], first_line: usize) -> Result<Vec<Story>, String> {
     // Paragraphs with the break flag and the caption words that precede them.
     let mut paragraphs: Vec<(&str, bool, String)> = Vec::new();
+    let mut positions: Vec<usize> = Vec::new();
     let mut pending_break = false;
     let mut caption = String::new();
-    for line in lines {
+    for (position, line) in lines.iter().enumerate() {
         match line {
             Line::Credit(c) => {
                 pending_break = true;
@@ -416,6 +424,7 @@ fn segment(headlines: &[String], lines: &[Line]) -> Result<Vec<Story>, String> {
             Line::Brief { .. } => pending_break = true,
             Line::Paragraph(p) => {
                 paragraphs.push((p, pending_break, std::mem::take(&mut caption)));
+                positions.push(first_line + position);
                 pending_break = false;
             }
         }
@@ -500,10 +509,12 @@ fn segment(headlines: &[String], lines: &[Line]) -> Result<Vec<Story>, String> {
             title: h.clone(),
             kind: StoryKind::Story,
             blocks: Vec::new(),
+            order: usize::MAX,
         })
         .collect();
-    for ((text, _, _), story) in paragraphs.iter().zip(assignment) {
+    for (((text, _, _), story), position) in paragraphs.iter().zip(assignment).zip(positions) {
         stories[story].blocks.push(paragraph(text));
+        stories[story].order = stories[story].order.min(position);
     }
     Ok(stories)
 }

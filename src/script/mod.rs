@@ -73,6 +73,10 @@ pub enum Flavor {
     Azure,
     /// Amazon Polly: 6,000 characters per request, 3,000 of them billed (spoken).
     Polly,
+    /// ElevenLabs reads text, not SSML: 5,000 characters per request.
+    Elevenlabs,
+    /// OpenAI-style `/v1/audio/speech` servers read text: 4,096 characters per request.
+    Openai,
 }
 
 /// Request limits of a flavour.
@@ -100,17 +104,26 @@ impl Flavor {
                 max_billed_chars: Some(3_000),
                 ..Limits::default()
             },
+            // Text engines get the SSML interpreted into text: the limit is on what is said.
+            Flavor::Elevenlabs => Limits {
+                max_billed_chars: Some(5_000),
+                ..Limits::default()
+            },
+            Flavor::Openai => Limits {
+                max_billed_chars: Some(4_096),
+                ..Limits::default()
+            },
         }
     }
 
     /// Whether the engine reads `<phoneme>` (otherwise lexicons use `<sub alias>`).
     pub fn reads_phonemes(self) -> bool {
-        self != Flavor::Generic
+        matches!(self, Flavor::Google | Flavor::Azure | Flavor::Polly)
     }
 
     fn ssml_flavor(self) -> ssml::Flavor {
         match self {
-            Flavor::Generic => ssml::Flavor::Generic,
+            Flavor::Generic | Flavor::Elevenlabs | Flavor::Openai => ssml::Flavor::Generic,
             Flavor::Google => ssml::Flavor::GoogleCloudTextToSpeech,
             Flavor::Azure => ssml::Flavor::MicrosoftAzureCognitiveSpeechServices,
             Flavor::Polly => ssml::Flavor::AmazonPolly,
