@@ -151,6 +151,8 @@ pub async fn build(
         audio_version: fingerprint[..12].to_string(),
         chapters_file: format!("episodes/{id}.chapters.json"),
         transcript_file: format!("episodes/{id}.vtt"),
+        srt_file: Some(format!("episodes/{id}.srt")),
+        show_notes: script::show_notes(issue, &show.language),
         chapters: timeline.chapters.clone(),
         loudness: mastered.loudness,
         fingerprint,
@@ -165,6 +167,9 @@ pub async fn build(
         &out.join(&manifest.transcript_file),
         transcript::webvtt(&timeline.cues).as_bytes(),
     )?;
+    if let Some(srt) = &manifest.srt_file {
+        write_atomic(&out.join(srt), transcript::srt(&timeline.cues).as_bytes())?;
+    }
     atomic::persist(mastered.file, &mp3)?;
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Audio(e.to_string()))?;
     write_atomic(&manifest_path, &json)?;

@@ -69,6 +69,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "generic")]
         flavor: Flavor,
     },
+    /// Rebuild feed.xml from the episode manifests of a published folder.
+    Feed {
+        /// The show file.
+        #[arg(long)]
+        show: PathBuf,
+        /// The published folder [default: public/<show>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Public URL of the published folder, instead of the show's base_url.
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// Serve a published folder over HTTP (HEAD, Range, conditional requests).
     Serve {
         dir: PathBuf,
@@ -149,6 +161,18 @@ async fn run(command: Command) -> Result<(), Error> {
             json,
             flavor,
         } => script(&issue, show.as_deref(), reading.options(), json, flavor).await,
+        Command::Feed {
+            show,
+            out,
+            base_url,
+        } => {
+            let show = Show::load(&show)?;
+            let out = out.unwrap_or_else(|| PathBuf::from("public").join(&show.id));
+            let base_url = base_url.unwrap_or_else(|| show.base_url.clone());
+            let feed = audition::publish_feed(&show, base_url.trim_end_matches('/'), &out)?;
+            println!("Feed rebuilt: {}", feed.display());
+            Ok(())
+        }
         Command::Serve { dir, addr } => {
             eprintln!(
                 "Serving {} on http://{addr}/ (Ctrl-C to stop)",

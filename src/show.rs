@@ -37,6 +37,8 @@ pub struct Show {
     pub jingles: Jingles,
     /// Pronunciations of the show's names (its lexicons, merged in order).
     pub lexicon: Lexicon,
+    /// `podcast:locked`: whether other platforms may not import the feed.
+    pub locked: bool,
 }
 
 /// A show's cover image.
@@ -122,6 +124,8 @@ struct ShowFile {
     subcategory: Option<String>,
     #[serde(default)]
     explicit: bool,
+    #[serde(default)]
+    locked: bool,
     cover: PathBuf,
     base_url: String,
     link: Option<String>,
@@ -198,6 +202,7 @@ impl Show {
             voice,
             jingles: Jingles::default(),
             lexicon,
+            locked: file.locked,
         })
     }
 
@@ -264,6 +269,7 @@ impl Show {
             voice,
             jingles,
             lexicon,
+            locked: file.locked,
         })
     }
 

@@ -220,6 +220,20 @@ fn a_sample_issue_becomes_an_episode_every_parser_accepts() {
         "application/json+chapters"
     );
     assert_eq!(podcast["transcript"][0].attrs["type"], "text/vtt");
+    assert_eq!(
+        podcast["transcript"][1].attrs["type"],
+        "application/x-subrip"
+    );
+    let srt = std::fs::read_to_string(ws.out.join("episodes/2026-11-02.srt")).unwrap();
+    assert!(srt.starts_with("1\n00:00:") && srt.contains(" --> "));
+    let notes = item.content.as_deref().expect("content:encoded show notes");
+    assert!(
+        notes.contains("<li>Les batteries sodium-ion sortent du laboratoire en Europe</li>"),
+        "{notes}"
+    );
+    let locked = &channel.extensions()["podcast"]["locked"][0];
+    assert_eq!(locked.value.as_deref(), Some("no"));
+    assert_eq!(locked.attrs["owner"], "podcast@example.com");
     assert!(item
         .guid
         .as_ref()
@@ -310,6 +324,21 @@ fn rebuilding_synthesises_nothing_and_keeps_one_item_per_issue() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     // The guid comes from the show's own feed URL: serving the folder elsewhere
     // (--base-url) does not make the episode look new to podcast apps.
+    // `audition feed` rebuilds the same feed from the manifests alone.
+    let feed_before = std::fs::read(ws.out.join("feed.xml")).unwrap();
+    std::fs::remove_file(ws.out.join("feed.xml")).unwrap();
+    let show = common::qant_show();
+    let rebuilt_feed = audition(&[
+        "feed",
+        "--show",
+        show.to_str().unwrap(),
+        "--out",
+        ws.out.to_str().unwrap(),
+        "--base-url",
+        "http://127.0.0.1:8080",
+    ]);
+    assert!(rebuilt_feed.status.success(), "{}", stderr(&rebuilt_feed));
+    assert_eq!(std::fs::read(ws.out.join("feed.xml")).unwrap(), feed_before);
     let rebuilt = channel
         .items
         .iter()

@@ -90,11 +90,15 @@ pub fn feed_xml(show: &Show, base_url: &str, cover_file: &str, episodes: &[Manif
         .insert("podcast".to_string(), PODCAST_NS.to_string());
     // The show's identity follows its own URL, not where this copy is served from.
     let guid = podcast_guid(&self::feed_url(&show.base_url));
-    channel.set_extensions(podcast_extensions(vec![tag(
-        "guid",
-        Some(guid.to_string()),
-        &[],
-    )]));
+    let locked = if show.locked { "yes" } else { "no" };
+    channel.set_extensions(podcast_extensions(vec![
+        tag("guid", Some(guid.to_string()), &[]),
+        tag(
+            "locked",
+            Some(locked.to_string()),
+            &[("owner", &show.owner_email)],
+        ),
+    ]));
     channel.to_string()
 }
 
@@ -108,6 +112,7 @@ fn item(episode: &Manifest, base_url: &str) -> Item {
             value: episode.guid.clone(),
             permalink: false,
         }),
+        content: (!episode.show_notes.is_empty()).then(|| episode.show_notes.clone()),
         enclosure: Some(Enclosure {
             url: format!("{}?v={}", url(&episode.audio_file), episode.audio_version),
             length: episode.audio_bytes.to_string(),
@@ -122,25 +127,40 @@ fn item(episode: &Manifest, base_url: &str) -> Item {
         summary: Some(episode.description.clone()),
         ..Default::default()
     });
-    item.set_extensions(podcast_extensions(vec![
-        tag(
-            "chapters",
-            None,
-            &[
-                ("url", &url(&episode.chapters_file)),
-                ("type", "application/json+chapters"),
-            ],
-        ),
-        tag(
-            "transcript",
-            None,
-            &[
-                ("url", &url(&episode.transcript_file)),
-                ("type", "text/vtt"),
-                ("language", &episode.language),
-            ],
-        ),
-    ]));
+    item.set_extensions(podcast_extensions(
+        vec![
+            tag(
+                "chapters",
+                None,
+                &[
+                    ("url", &url(&episode.chapters_file)),
+                    ("type", "application/json+chapters"),
+                ],
+            ),
+            tag(
+                "transcript",
+                None,
+                &[
+                    ("url", &url(&episode.transcript_file)),
+                    ("type", "text/vtt"),
+                    ("language", &episode.language),
+                ],
+            ),
+        ]
+        .into_iter()
+        .chain(episode.srt_file.as_ref().map(|srt| {
+            tag(
+                "transcript",
+                None,
+                &[
+                    ("url", &url(srt)),
+                    ("type", "application/x-subrip"),
+                    ("language", &episode.language),
+                ],
+            )
+        }))
+        .collect(),
+    ));
     item
 }
 

@@ -36,7 +36,14 @@ pub struct Manifest {
     /// never revalidate a media URL fetch the new audio.
     pub audio_version: String,
     pub chapters_file: String,
+    /// WebVTT transcript.
     pub transcript_file: String,
+    /// SubRip transcript, for apps that read SRT.
+    #[serde(default)]
+    pub srt_file: Option<String>,
+    /// Show notes (HTML): the stories and briefs of the issue.
+    #[serde(default)]
+    pub show_notes: String,
     pub chapters: Vec<Chapter>,
     pub loudness: LoudnessReport,
     /// Hash of every input of the build; equal fingerprints mean nothing changed.

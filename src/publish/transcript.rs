@@ -1,4 +1,4 @@
-//! WebVTT transcript: one cue per sentence, timed from the timeline.
+//! Transcripts: WebVTT and SubRip (SRT), one cue per sentence, timed from the timeline.
 
 use crate::audio::mix::Cue;
 
@@ -12,6 +12,25 @@ pub fn webvtt(cues: &[Cue]) -> String {
             timestamp(cue.start_ms),
             timestamp(cue.end_ms.max(cue.start_ms + 1)),
             escape(&cue.text)
+        ));
+    }
+    out
+}
+
+/// The transcript's SubRip (SRT) text.
+pub fn srt(cues: &[Cue]) -> String {
+    let mut out = String::new();
+    for (n, cue) in cues.iter().enumerate() {
+        out.push_str(&format!(
+            "{}\n{} --> {}\n{}\n\n",
+            n + 1,
+            timestamp(cue.start_ms).replace('.', ","),
+            timestamp(cue.end_ms.max(cue.start_ms + 1)).replace('.', ","),
+            cue.text
+                .replace("-->", "—")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
         ));
     }
     out
@@ -50,6 +69,14 @@ mod tests {
             end_ms: 3_725_000,
             text: "a <b> & c --> d".to_string(),
         }]);
+        assert_eq!(
+            srt(&[Cue {
+                start_ms: 1_500,
+                end_ms: 2_000,
+                text: "a & b".to_string(),
+            }]),
+            "1\n00:00:01,500 --> 00:00:02,000\na & b\n\n"
+        );
         assert_eq!(
             vtt,
             "WEBVTT\n\n1\n01:02:03.004 --> 01:02:05.000\na &lt;b&gt; &amp; c — d\n"

@@ -228,6 +228,48 @@ pub fn episode_description(issue: &Issue, language: &str) -> String {
     text
 }
 
+/// Show notes in HTML: the lead, the stories and the briefs, every text escaped.
+pub fn show_notes(issue: &Issue, language: &str) -> String {
+    let fr = crate::show::primary_language(language) == "fr";
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut html = format!(
+        "<p>{}</p><ul>",
+        if fr {
+            "Au sommaire :"
+        } else {
+            "In this episode:"
+        }
+    );
+    for story in &issue.stories {
+        match story.kind {
+            StoryKind::Story => html.push_str(&format!("<li>{}</li>", escape(&story.title))),
+            StoryKind::Briefs => {
+                let briefs: Vec<String> = story
+                    .blocks
+                    .iter()
+                    .filter_map(|b| match b {
+                        Block::Brief { title, .. } if !title.is_empty() => Some(escape(title)),
+                        _ => None,
+                    })
+                    .collect();
+                let colon = if fr { " : " } else { ": " };
+                html.push_str(&format!(
+                    "<li>{}{colon}{}</li>",
+                    escape(&story.title),
+                    briefs.join(" ; ")
+                ));
+            }
+            _ => {}
+        }
+    }
+    html.push_str("</ul>");
+    html
+}
+
 /// Fixed phrases of the rundown in one language.
 struct Words {
     opening: &'static str,
