@@ -45,11 +45,30 @@ async fn request(addr: std::net::SocketAddr, head: &str) -> Response {
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
         .collect();
-    Response {
+    let mut response = Response {
         status,
         headers,
         body: raw[split + 4..].to_vec(),
+    };
+    if response.header("transfer-encoding") == Some("chunked") {
+        response.body = dechunk(&response.body);
     }
+    response
+}
+
+/// Decodes a chunked HTTP/1.1 body.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(line_end) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(std::str::from_utf8(&raw[..line_end]).unwrap().trim(), 16)
+            .unwrap();
+        if size == 0 {
+            break;
+        }
+        body.extend_from_slice(&raw[line_end + 2..line_end + 2 + size]);
+        raw = &raw[line_end + 2 + size + 2..];
+    }
+    body
 }
 
 async fn start(dir: &Path) -> std::net::SocketAddr {
@@ -123,6 +142,26 @@ async fn ranges_head_and_content_types_work_as_podcast_apps_expect() {
     )
     .await;
     assert_eq!(conditional.status, 304);
+    let etag = full.header("etag").expect("ETag").to_string();
+    let same = request(
+        addr,
+        &format!("GET /episodes/e.mp3 HTTP/1.1\r\nIf-None-Match: {etag}"),
+    )
+    .await;
+    assert_eq!(same.status, 304);
+
+    // The feed is gzipped for clients that ask; audio never is, even when asked.
+    let gzipped = request(addr, "GET /feed.xml HTTP/1.1\r\nAccept-Encoding: gzip").await;
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    assert_eq!(&gzipped.body[..2], &[0x1f, 0x8b]);
+    let audio = request(
+        addr,
+        "GET /episodes/e.mp3 HTTP/1.1\r\nAccept-Encoding: gzip\r\nRange: bytes=0-9",
+    )
+    .await;
+    assert_eq!(audio.status, 206);
+    assert_eq!(audio.header("content-encoding"), None);
+    assert_eq!(audio.body, &full.body[..10]);
 
     let feed = request(addr, "GET /feed.xml HTTP/1.1").await;
     assert_eq!(

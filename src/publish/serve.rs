@@ -1,6 +1,7 @@
 //! Serves a published folder over HTTP the way podcast apps need it: HEAD, single `Range`
-//! requests (206 with Content-Range, 416 when unsatisfiable), Last-Modified and
-//! If-Modified-Since, correct content types, and no path outside the folder.
+//! requests (206 with Content-Range, 416 when unsatisfiable), ETag / If-None-Match and
+//! Last-Modified / If-Modified-Since, correct content types, gzip for the feed, and no path
+//! outside the folder.
 //!
 //! The file handling is tower-http's `ServeDir`; this module only sets the podcast content
 //! types that a generic MIME table does not know.
@@ -9,10 +10,11 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode, Version};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
 use crate::error::{Error, Result};
@@ -22,6 +24,20 @@ pub fn router(dir: &Path) -> Router {
     Router::new()
         .fallback_service(ServeDir::new(dir).append_index_html_on_directories(false))
         .layer(middleware::from_fn(podcast_content_types))
+        .layer(CompressionLayer::new().gzip(true).compress_when(is_text))
+}
+
+/// Feeds, chapters and transcripts are gzipped for clients that accept it; audio never is
+/// (it does not shrink, and byte ranges must stay byte ranges of the file).
+fn is_text(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    (content_type.starts_with("application/rss+xml")
+        || content_type.starts_with("application/json")
+        || content_type.starts_with("text/"))
+        && !headers.contains_key(header::CONTENT_RANGE)
 }
 
 /// Serves `dir` on `addr` until the process is stopped.
