@@ -50,6 +50,8 @@ pub struct BuildReport {
     pub feed: PathBuf,
     /// Wall time of each stage, seconds.
     pub timings: Vec<(String, f64)>,
+    /// Problems worth fixing that did not stop the build (cover art, …).
+    pub warnings: Vec<String>,
 }
 
 /// Builds the episode of one issue (read by [`crate::ingest::load`]) and republishes the
@@ -103,6 +105,7 @@ pub async fn build(
                 mp3: options.out_dir.join(existing.audio_file),
                 feed,
                 timings,
+                warnings: show.cover.problems()?,
             });
         }
     }
@@ -188,18 +191,24 @@ pub async fn build(
         mp3,
         feed,
         timings,
+        warnings: show.cover.problems()?,
     })
 }
 
 /// Rewrites `feed.xml` (and the cover it points at) from the folder's manifests; files
-/// whose content did not change are left untouched.
+/// whose content did not change are left untouched. With a retention of N, episodes past
+/// the newest N leave the feed first, then their files are removed.
 pub fn publish_feed(show: &Show, base_url: &str, out: &Path) -> Result<PathBuf> {
     let cover_name = format!("cover.{}", show.cover.extension());
     write_if_changed(&out.join(&cover_name), &show.cover.bytes()?)?;
-    let episodes = Manifest::read_all(out)?;
+    let mut episodes = Manifest::read_all(out)?;
+    let retired = episodes.split_off(show.retention.unwrap_or(usize::MAX).min(episodes.len()));
     let xml = feed::feed_xml(show, base_url, &cover_name, &episodes);
     let path = out.join("feed.xml");
     write_if_changed(&path, xml.as_bytes())?;
+    for old in retired {
+        old.remove_files(out)?;
+    }
     Ok(path)
 }
 

@@ -169,6 +169,9 @@ async fn run(command: Command) -> Result<(), Error> {
             let show = Show::load(&show)?;
             let out = out.unwrap_or_else(|| PathBuf::from("public").join(&show.id));
             let base_url = base_url.unwrap_or_else(|| show.base_url.clone());
+            for warning in show.cover.problems()? {
+                eprintln!("warning: {warning}");
+            }
             let feed = audition::publish_feed(&show, base_url.trim_end_matches('/'), &out)?;
             println!("Feed rebuilt: {}", feed.display());
             Ok(())
@@ -223,6 +226,9 @@ async fn build(
     let progress = Bars::new();
     let report = audition::build(&show, &issue, &options, &progress).await?;
     progress.clear();
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
     if args.timings {
         for (stage, seconds) in &report.timings {
             eprintln!("{stage:>12}: {seconds:.3} s");

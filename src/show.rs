@@ -39,6 +39,8 @@ pub struct Show {
     pub lexicon: Lexicon,
     /// `podcast:locked`: whether other platforms may not import the feed.
     pub locked: bool,
+    /// Keep only the newest N episodes in the feed and the published folder.
+    pub retention: Option<usize>,
 }
 
 /// A show's cover image.
@@ -67,6 +69,35 @@ impl Cover {
                 .to_lowercase(),
             Cover::Embedded(_, ext) => ext.to_string(),
         }
+    }
+
+    /// What Apple Podcasts would reject or downscale: not JPEG/PNG, not square, outside
+    /// 1400–3000 px. Empty when the cover is fine.
+    pub fn problems(&self) -> Result<Vec<String>> {
+        let bytes = self.bytes()?;
+        let mut problems = Vec::new();
+        match imagesize::image_type(&bytes) {
+            Ok(imagesize::ImageType::Jpeg) | Ok(imagesize::ImageType::Png) => {}
+            _ => problems.push("cover art should be a JPEG or PNG image".to_string()),
+        }
+        match imagesize::blob_size(&bytes) {
+            Ok(size) => {
+                if size.width != size.height {
+                    problems.push(format!(
+                        "cover art is {}×{} px; podcast apps want a square image",
+                        size.width, size.height
+                    ));
+                }
+                if !(1400..=3000).contains(&size.width.max(size.height)) {
+                    problems.push(format!(
+                        "cover art is {}×{} px; Apple Podcasts wants 1400 to 3000 px",
+                        size.width, size.height
+                    ));
+                }
+            }
+            Err(_) => problems.push("cover art: cannot read the image size".to_string()),
+        }
+        Ok(problems)
     }
 
     pub fn mime(&self) -> &'static str {
@@ -126,6 +157,7 @@ struct ShowFile {
     explicit: bool,
     #[serde(default)]
     locked: bool,
+    retention: Option<usize>,
     cover: PathBuf,
     base_url: String,
     link: Option<String>,
@@ -203,6 +235,7 @@ impl Show {
             jingles: Jingles::default(),
             lexicon,
             locked: file.locked,
+            retention: file.retention,
         })
     }
 
@@ -270,6 +303,7 @@ impl Show {
             jingles,
             lexicon,
             locked: file.locked,
+            retention: file.retention,
         })
     }
 

@@ -578,3 +578,73 @@ fn wrong_arguments_exit_with_code_one_and_help_with_zero() {
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).contains("build") && stdout(&help).contains("serve"));
 }
+
+#[test]
+fn retention_keeps_the_newest_episodes_and_a_bad_cover_is_a_warning() {
+    let ws = workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let cover = dir.path().join("small.png");
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=navy:s=800x600",
+            "-frames:v",
+            "1",
+        ])
+        .arg(&cover)
+        .status()
+        .expect("ffmpeg runs (install ffmpeg)");
+    assert!(made.success());
+    let show_text = std::fs::read_to_string(common::qant_show())
+        .unwrap()
+        .replace(
+            "../../voices/",
+            common::root().join("voices/").to_str().unwrap(),
+        )
+        .replace("\"cover.jpg\"", &format!("{:?}", cover))
+        .replace("locked = false", "locked = false\nretention = 1");
+    let show = dir.path().join("show.toml");
+    std::fs::write(&show, show_text).unwrap();
+    let run = |issue: &str| {
+        audition(&[
+            "build",
+            common::root().join(issue).to_str().unwrap(),
+            "--show",
+            show.to_str().unwrap(),
+            "--out",
+            ws.out.to_str().unwrap(),
+            "--cache",
+            ws.cache.to_str().unwrap(),
+        ])
+    };
+    let first = run(SAMPLE);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let warning = stderr(&first);
+    assert!(
+        warning.contains("warning: cover art is 800×600 px; podcast apps want a square image"),
+        "{warning}"
+    );
+    assert!(warning.contains("1400 to 3000 px"), "{warning}");
+    assert!(run(SECOND_SAMPLE).status.success());
+    let channel = read_feed(&ws.out);
+    assert_eq!(channel.items.len(), 1);
+    assert!(channel.items[0]
+        .title
+        .as_deref()
+        .unwrap()
+        .starts_with("9 novembre"));
+    assert!(ws.out.join("episodes/2026-11-09.mp3").exists());
+    for retired in ["mp3", "json", "vtt", "srt", "chapters.json"] {
+        assert!(
+            !ws.out
+                .join(format!("episodes/2026-11-02.{retired}"))
+                .exists(),
+            "{retired} of the old episode remains"
+        );
+    }
+    assert!(ws.out.join("cover.png").exists());
+}

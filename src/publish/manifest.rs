@@ -93,6 +93,30 @@ impl Manifest {
         Ok(manifests)
     }
 
+    /// Removes the episode's files, the manifest last (missing files are not an error).
+    pub fn remove_files(&self, dir: &Path) -> Result<()> {
+        let files = [
+            Some(&self.audio_file),
+            Some(&self.chapters_file),
+            Some(&self.transcript_file),
+            self.srt_file.as_ref(),
+        ];
+        let manifest = format!("episodes/{}.json", self.id);
+        for file in files
+            .into_iter()
+            .flatten()
+            .chain(std::iter::once(&manifest))
+        {
+            let path = dir.join(file);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the files this manifest names are all present with the recorded MP3 size.
     pub fn files_present(&self, dir: &Path) -> bool {
         let size = std::fs::metadata(dir.join(&self.audio_file))
