@@ -141,6 +141,21 @@ fn vtt_seconds(stamp: &str) -> f64 {
     parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
 }
 
+/// What the Podcast Index's parser (podcast-partytime, npm) reads from the feed.
+fn partytime(feed: &Path) -> serde_json::Value {
+    let output = Command::new("node")
+        .arg(common::root().join("tests/feed_check.js"))
+        .arg(feed)
+        .output()
+        .expect("node runs (install Node.js)");
+    assert!(
+        output.status.success(),
+        "feed_check.js: {}",
+        stderr(&output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// What gPodder's podcastparser and feedparser read from the feed.
 fn python_parsers(feed: &Path) -> serde_json::Value {
     let output = Command::new("python3")
@@ -258,6 +273,18 @@ fn a_sample_issue_becomes_an_episode_every_parser_accepts() {
         fp["entries"][0]["enclosures"][0]["length"],
         size.to_string()
     );
+    let pi = partytime(&ws.out.join("feed.xml"));
+    assert_eq!(
+        pi["items"].as_array().unwrap().len(),
+        1,
+        "partytime drops items it finds invalid"
+    );
+    let pi_item = &pi["items"][0];
+    assert_eq!(pi_item["enclosure"]["length"].as_u64(), Some(size));
+    assert!((pi_item["duration"].as_f64().unwrap() - seconds).abs() <= 1.0);
+    assert_eq!(pi_item["chapters"]["type"], "application/json+chapters");
+    assert_eq!(pi_item["transcripts"].as_array().unwrap().len(), 2);
+    assert!(pi["guid"].as_str().is_some_and(|g| g.len() == 36));
     let fp_duration: f64 = fp["entries"][0]["itunes_duration"]
         .as_str()
         .unwrap()
