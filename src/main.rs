@@ -4,7 +4,7 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
@@ -33,13 +33,8 @@ struct Cli {
 enum Command {
     /// Build the episode of an issue and republish the show's feed.
     Build {
-        /// The issue: a file (text, Markdown, HTML, .eml, RSS/Atom) or an http(s):// URL.
-        issue: String,
-        /// The show file (feeds/<show>/show.toml) [default: a built-in show in the issue's language].
-        #[arg(long)]
-        show: Option<PathBuf>,
         #[command(flatten)]
-        reading: Reading,
+        issue: IssueArgs,
         /// The published folder [default: public/<show>].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -55,13 +50,8 @@ enum Command {
     },
     /// Print the SSML of every story without synthesising anything.
     Script {
-        /// The issue: a file (text, Markdown, HTML, .eml, RSS/Atom) or an http(s):// URL.
-        issue: String,
-        /// The show file [default: a built-in show in the issue's language].
-        #[arg(long)]
-        show: Option<PathBuf>,
         #[command(flatten)]
-        reading: Reading,
+        issue: IssueArgs,
         /// Print a JSON array of { index, story, title, kind, ssml }.
         #[arg(long)]
         json: bool,
@@ -89,9 +79,14 @@ enum Command {
     },
 }
 
-/// How to read the issue.
+/// The issue, its show, and how to read it.
 #[derive(clap::Args)]
-struct Reading {
+struct IssueArgs {
+    /// The issue: a file (text, Markdown, HTML, .eml, RSS/Atom) or an http(s):// URL.
+    issue: String,
+    /// The show file (feeds/<show>/show.toml) [default: a built-in show in the issue's language].
+    #[arg(long)]
+    show: Option<PathBuf>,
     /// Language of the issue (fr, en) instead of the detected one.
     #[arg(long, value_parser = ["fr", "en"])]
     lang: Option<String>,
@@ -100,12 +95,19 @@ struct Reading {
     item: String,
 }
 
-impl Reading {
-    fn options(self) -> IngestOptions {
-        IngestOptions {
+impl IssueArgs {
+    /// Reads the issue, then loads its show (or the built-in one in the issue's language).
+    async fn load(self) -> Result<(Issue, Show), Error> {
+        let options = IngestOptions {
             language: self.lang,
             item: Some(self.item),
-        }
+        };
+        let issue = audition::ingest::load(&self.issue, &options).await?;
+        let show = match &self.show {
+            Some(path) => Show::load(path)?,
+            None => Show::default_for(&issue.language)?,
+        };
+        Ok((issue, show))
     }
 }
 
@@ -139,8 +141,6 @@ async fn run(command: Command) -> Result<(), Error> {
     match command {
         Command::Build {
             issue,
-            show,
-            reading,
             out,
             base_url,
             cache,
@@ -152,15 +152,13 @@ async fn run(command: Command) -> Result<(), Error> {
                 cache,
                 timings,
             };
-            build(&issue, show.as_deref(), reading.options(), options).await
+            build(issue, options).await
         }
         Command::Script {
             issue,
-            show,
-            reading,
             json,
             flavor,
-        } => script(&issue, show.as_deref(), reading.options(), json, flavor).await,
+        } => script(issue, json, flavor).await,
         Command::Feed {
             show,
             out,
@@ -173,8 +171,7 @@ async fn run(command: Command) -> Result<(), Error> {
                 eprintln!("warning: {warning}");
             }
             let feed = audition::publish_feed(&show, base_url.trim_end_matches('/'), &out)?;
-            println!("Feed rebuilt: {}", feed.display());
-            Ok(())
+            say(&format!("Feed rebuilt: {}", feed.display()))
         }
         Command::Serve { dir, addr } => {
             eprintln!(
@@ -194,28 +191,9 @@ struct BuildArgs {
     timings: bool,
 }
 
-/// Reads the issue, then loads its show (or the built-in one in the issue's language).
-async fn issue_and_show(
-    source: &str,
-    show: Option<&Path>,
-    reading: IngestOptions,
-) -> Result<(Issue, Show), Error> {
-    let issue = audition::ingest::load(source, &reading).await?;
-    let show = match show {
-        Some(path) => Show::load(path)?,
-        None => Show::default_for(&issue.language)?,
-    };
-    Ok((issue, show))
-}
-
 /// `audition build`: the whole pipeline, then a one-line summary on stdout.
-async fn build(
-    source: &str,
-    show: Option<&Path>,
-    reading: IngestOptions,
-    args: BuildArgs,
-) -> Result<(), Error> {
-    let (issue, show) = issue_and_show(source, show, reading).await?;
+async fn build(issue: IssueArgs, args: BuildArgs) -> Result<(), Error> {
+    let (issue, show) = issue.load().await?;
     let options = audition::BuildOptions {
         out_dir: args
             .out
@@ -241,16 +219,16 @@ async fn build(
         String::new()
     };
     if report.up_to_date {
-        println!(
+        say(&format!(
             "Nothing changed: episode {} ({}:{:02}, {} stories{briefs}) is up to date; feed {}",
             report.episode_id,
             duration / 60,
             duration % 60,
             report.stories,
             report.feed.display()
-        );
+        ))
     } else {
-        println!(
+        say(&format!(
             "Built episode {} ({}:{:02}, {} stories{briefs}): {} clips synthesised, {} cached; {:.1} LUFS, {:.1} dBTP; feed {}",
             report.episode_id,
             duration / 60,
@@ -261,20 +239,13 @@ async fn build(
             report.loudness.integrated_lufs,
             report.loudness.true_peak_dbtp,
             report.feed.display()
-        );
+        ))
     }
-    Ok(())
 }
 
 /// `audition script`: SSML per story, as text or JSON.
-async fn script(
-    source: &str,
-    show: Option<&Path>,
-    reading: IngestOptions,
-    json: bool,
-    flavor: Flavor,
-) -> Result<(), Error> {
-    let (issue, show) = issue_and_show(source, show, reading).await?;
+async fn script(issue: IssueArgs, json: bool, flavor: Flavor) -> Result<(), Error> {
+    let (issue, show) = issue.load().await?;
     let script = audition::script::build_with(&issue, &show, flavor);
     if json {
         let rows: Vec<serde_json::Value> = script
@@ -282,16 +253,28 @@ async fn script(
             .iter()
             .map(|s| serde_json::json!({ "index": s.index, "story": s.story, "title": s.title, "kind": s.kind, "ssml": s.ssml }))
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).unwrap_or_default()
-        );
+        say(&serde_json::to_string_pretty(&rows).unwrap_or_default())
     } else {
-        for s in &script.segments {
-            println!("# {} — {}\n{}\n", s.index + 1, s.title, s.ssml);
-        }
+        let text: Vec<String> = script
+            .segments
+            .iter()
+            .map(|s| format!("# {} — {}\n{}\n", s.index + 1, s.title, s.ssml))
+            .collect();
+        say(&text.join("\n"))
     }
-    Ok(())
+}
+
+/// Prints to stdout; a reader that stops early (`| head`) is a normal end, not an error.
+fn say(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            path: PathBuf::from("(standard output)"),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// One progress bar per stage on stderr; draws nothing when stderr is not a terminal.

@@ -216,27 +216,17 @@ impl Show {
         let voice_file: VoiceFile = toml::from_str(voice_text)
             .map_err(|e| Error::config(voice_path, one_line(&e.to_string())))?;
         let voice = VoiceProfile::from_file(voice_file, voice_path)?;
-        Ok(Show {
-            id: "default".to_string(),
-            path: builtin.to_path_buf(),
-            title: file.title,
-            description: file.description,
+        let file = ShowFile {
             language: tag.to_string(),
-            author: file.author,
-            owner_name: file.owner.name,
-            owner_email: file.owner.email,
-            category: file.category,
-            subcategory: file.subcategory,
-            explicit: file.explicit,
+            ..file
+        };
+        let resources = Resources {
             cover: Cover::Embedded(DEFAULT_COVER, "jpg"),
-            base_url: file.base_url,
-            link: file.link,
             voice,
             jingles: Jingles::default(),
             lexicon,
-            locked: file.locked,
-            retention: file.retention,
-        })
+        };
+        Ok(file.into_show("default".to_string(), builtin, resources))
     }
 
     /// Loads and validates a show file, its voice profile and the files it names.
@@ -284,32 +274,53 @@ impl Show {
         for path in &file.lexicons {
             lexicon = lexicon.merged(Lexicon::load(&resolve(path))?);
         }
-        Ok(Show {
-            id,
-            path: path.to_path_buf(),
-            title: file.title,
-            description: file.description,
-            language: file.language,
-            author: file.author,
-            owner_name: file.owner.name,
-            owner_email: file.owner.email,
-            category: file.category,
-            subcategory: file.subcategory,
-            explicit: file.explicit,
+        let file = ShowFile { base_url, ..file };
+        let resources = Resources {
             cover: Cover::File(cover),
-            base_url,
-            link: file.link,
             voice,
             jingles,
             lexicon,
-            locked: file.locked,
-            retention: file.retention,
-        })
+        };
+        Ok(file.into_show(id, path, resources))
     }
 
     /// The primary language subtag (`fr` for `fr-FR`).
     pub fn lang(&self) -> &str {
         primary_language(&self.language)
+    }
+}
+
+/// What a show file names, loaded.
+struct Resources {
+    cover: Cover,
+    voice: VoiceProfile,
+    jingles: Jingles,
+    lexicon: Lexicon,
+}
+
+impl ShowFile {
+    fn into_show(self, id: String, path: &Path, resources: Resources) -> Show {
+        Show {
+            id,
+            path: path.to_path_buf(),
+            title: self.title,
+            description: self.description,
+            language: self.language,
+            author: self.author,
+            owner_name: self.owner.name,
+            owner_email: self.owner.email,
+            category: self.category,
+            subcategory: self.subcategory,
+            explicit: self.explicit,
+            cover: resources.cover,
+            base_url: self.base_url,
+            link: self.link,
+            voice: resources.voice,
+            jingles: resources.jingles,
+            lexicon: resources.lexicon,
+            locked: self.locked,
+            retention: self.retention,
+        }
     }
 }
 

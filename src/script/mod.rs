@@ -282,7 +282,7 @@ struct Words {
     goodbye: &'static str,
     thanks: &'static str,
     weekdays: [&'static str; 7],
-    months: [&'static str; 12],
+    months: &'static [&'static str; 12],
 }
 
 impl Words {
@@ -301,20 +301,7 @@ impl Words {
                 weekdays: [
                     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
                 ],
-                months: [
-                    "janvier",
-                    "février",
-                    "mars",
-                    "avril",
-                    "mai",
-                    "juin",
-                    "juillet",
-                    "août",
-                    "septembre",
-                    "octobre",
-                    "novembre",
-                    "décembre",
-                ],
+                months: normalize::month_names("fr"),
             },
             _ => Words {
                 opening: "Headlines",
@@ -335,20 +322,7 @@ impl Words {
                     "Saturday",
                     "Sunday",
                 ],
-                months: [
-                    "January",
-                    "February",
-                    "March",
-                    "April",
-                    "May",
-                    "June",
-                    "July",
-                    "August",
-                    "September",
-                    "October",
-                    "November",
-                    "December",
-                ],
+                months: normalize::month_names("en"),
             },
         }
     }

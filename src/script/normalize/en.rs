@@ -55,7 +55,8 @@ pub(crate) static LOCALE: Locale = Locale {
     ],
 };
 
-const MONTHS: [&str; 12] = [
+/// Month names, January first.
+pub(crate) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",

@@ -50,7 +50,8 @@ pub(crate) static LOCALE: Locale = Locale {
     ],
 };
 
-const MONTHS: [&str; 12] = [
+/// Month names, January first.
+pub(crate) const MONTHS: [&str; 12] = [
     "janvier",
     "février",
     "mars",

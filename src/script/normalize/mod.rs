@@ -60,6 +60,15 @@ pub fn normalize(text: &str, language: &str) -> String {
     collapse_spaces(&scrub(&text))
 }
 
+/// Month names in `language` (`fr`, otherwise English), January first.
+pub(crate) fn month_names(language: &str) -> &'static [&'static str; 12] {
+    if language == "fr" {
+        &fr::MONTHS
+    } else {
+        &en::MONTHS
+    }
+}
+
 /// Compiles a rule's pattern once, on first use. Patterns keep to ASCII digits and word
 /// boundaries where they can: Unicode boundaries on accented text keep the regex engine off
 /// its fast DFA.
