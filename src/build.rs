@@ -248,6 +248,8 @@ fn fingerprint(
         hash.update(bytes);
     };
     field("audition", env!("CARGO_PKG_VERSION").as_bytes());
+    // A new manifest format (new files, new feed tags) republishes every episode.
+    field("manifest", &MANIFEST_VERSION.to_le_bytes());
     for key in clip_keys {
         field("clip", key.as_bytes());
     }

@@ -27,11 +27,14 @@ const JINGLE_FADE_OUT_MS: u64 = 20;
 /// What a timeline item plays.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// A speech clip (WAV) with the gain that levels it.
+    /// A speech clip (WAV) with the gain that levels it, played from sample `skip` (at the
+    /// clip's rate) for `take` samples: the engine's leading and trailing silence is cut.
     Clip {
         path: PathBuf,
         rate: u32,
         gain: f32,
+        skip: u64,
+        take: u64,
     },
     Jingle(JingleKind),
 }
@@ -106,13 +109,19 @@ pub fn rundown(script: &Script, clips: &[ClipFile], jingles: &JingleSet) -> Time
         if first_of_story && matches!(segment.kind, StoryKind::Story | StoryKind::Briefs) {
             place_jingle(JingleKind::Transition, &mut t, &mut items);
         }
-        let len = resample::output_len(clip.samples, clip.sample_rate, EPISODE_RATE);
+        let take = clip
+            .samples
+            .saturating_sub(clip.lead_silence + clip.tail_silence)
+            .max(1);
+        let len = resample::output_len(take, clip.sample_rate, EPISODE_RATE);
         let clip_start = t;
         items.push(Item {
             source: Source::Clip {
                 path: clip.path.clone(),
                 rate: clip.sample_rate,
                 gain: loudness::db_to_gain(loudness::SPEECH_LUFS - clip.loudness_lufs),
+                skip: clip.lead_silence,
+                take,
             },
             start: clip_start,
             len,
@@ -150,7 +159,10 @@ fn segment_cues(
     start: u64,
     end: u64,
 ) -> Vec<Cue> {
-    let at = |sample: u64| start + resample::output_len(sample, clip.sample_rate, EPISODE_RATE);
+    let at = |sample: u64| {
+        let spoken = sample.saturating_sub(clip.lead_silence);
+        (start + resample::output_len(spoken, clip.sample_rate, EPISODE_RATE)).min(end)
+    };
     let mut cues = Vec::new();
     for (n, cue) in segment.cues.iter().enumerate() {
         let Some(mark) = clip.marks.iter().find(|m| m.name == cue.mark) else {
@@ -214,8 +226,18 @@ pub fn render_items(
         emit_silence(item.start.saturating_sub(t), sink)?;
         let mut samples = match &item.source {
             Source::Jingle(kind) => jingles.get(*kind).to_vec(),
-            Source::Clip { path, rate, gain } => {
-                let mut speech = resample::resample(&read_wav(path)?, *rate, EPISODE_RATE)?;
+            Source::Clip {
+                path,
+                rate,
+                gain,
+                skip,
+                take,
+            } => {
+                let wav = read_wav(path)?;
+                let start = (*skip as usize).min(wav.len());
+                let end = (start + *take as usize).min(wav.len());
+                let mut speech =
+                    resample::resample(&remove_dc(&wav[start..end]), *rate, EPISODE_RATE)?;
                 speech.iter_mut().for_each(|s| *s *= gain);
                 speech
             }
@@ -238,6 +260,21 @@ fn emit_silence(mut n: u64, sink: &mut dyn FnMut(&[f32]) -> Result<()>) -> Resul
         n -= take as u64;
     }
     Ok(())
+}
+
+/// Removes any DC offset: a first-order high-pass at about 10 Hz, inaudible on speech.
+fn remove_dc(samples: &[f32]) -> Vec<f32> {
+    const POLE: f32 = 0.9986;
+    let (mut previous_in, mut previous_out) = (samples.first().copied().unwrap_or(0.0), 0.0f32);
+    samples
+        .iter()
+        .map(|&x| {
+            let y = x - previous_in + POLE * previous_out;
+            previous_in = x;
+            previous_out = y;
+            y
+        })
+        .collect()
 }
 
 /// Raised-cosine fade in and out.

@@ -25,6 +25,8 @@ struct Entry {
     samples: u64,
     marks: Vec<MarkTime>,
     loudness_lufs: f64,
+    lead_silence: u64,
+    tail_silence: u64,
 }
 
 impl ClipCache {
@@ -45,7 +47,7 @@ impl ClipCache {
     /// The key of a clip: engine identity and SSML.
     pub fn key(&self, engine: &dyn Engine, ssml: &str) -> String {
         let mut hash = Sha256::new();
-        hash.update(b"audition-clip-v1\n");
+        hash.update(b"audition-clip-v2\n");
         hash.update(engine.identity().as_bytes());
         hash.update(b"\n");
         hash.update(ssml.as_bytes());
@@ -78,6 +80,8 @@ impl ClipCache {
             samples: entry.samples,
             marks: entry.marks,
             loudness_lufs: entry.loudness_lufs,
+            lead_silence: entry.lead_silence,
+            tail_silence: entry.tail_silence,
         }))
     }
 
@@ -106,8 +110,11 @@ impl ClipCache {
         }
         write_atomic(&wav, &bytes)?;
         let pcm: Vec<f32> = clip.samples.iter().map(|&s| s as f32 / 32_768.0).collect();
+        let (lead_silence, tail_silence) = silences(&clip.samples, clip.sample_rate);
         let entry = Entry {
             loudness_lufs: crate::audio::loudness::integrated_of(&pcm, clip.sample_rate),
+            lead_silence,
+            tail_silence,
             sample_rate: clip.sample_rate,
             samples: clip.samples.len() as u64,
             marks: clip.marks.clone(),
@@ -121,6 +128,42 @@ impl ClipCache {
             samples: entry.samples,
             marks: entry.marks,
             loudness_lufs: entry.loudness_lufs,
+            lead_silence,
+            tail_silence,
         })
+    }
+}
+
+/// Level under which a sample counts as silence (−50 dBFS).
+const SILENCE: i16 = 103;
+
+/// Samples of silence at the start and at the end of a clip, keeping 10 ms of each so that
+/// the first and last sounds are not clipped.
+fn silences(samples: &[i16], rate: u32) -> (u64, u64) {
+    let keep = (rate / 100) as usize;
+    let loud = |s: &i16| s.unsigned_abs() > SILENCE as u16;
+    match (
+        samples.iter().position(loud),
+        samples.iter().rposition(loud),
+    ) {
+        (Some(first), Some(last)) => (
+            first.saturating_sub(keep) as u64,
+            (samples.len() - 1 - last).saturating_sub(keep) as u64,
+        ),
+        _ => (0, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::silences;
+
+    #[test]
+    fn silence_around_speech_is_measured_with_a_margin() {
+        let mut clip = vec![0i16; 1_000];
+        clip.extend(std::iter::repeat_n(5_000i16, 500));
+        clip.extend(vec![3i16; 2_000]);
+        assert_eq!(silences(&clip, 22_050), (1_000 - 220, 2_000 - 220));
+        assert_eq!(silences(&[0i16; 100], 22_050), (0, 0));
     }
 }

@@ -48,6 +48,10 @@ pub struct ClipFile {
     pub marks: Vec<MarkTime>,
     /// Integrated loudness of the clip, LUFS (the mixer levels clips with it).
     pub loudness_lufs: f64,
+    /// Samples of silence the engine put before the speech and after it; the mixer drops
+    /// them so that pauses between clips are exactly the rundown's.
+    pub lead_silence: u64,
+    pub tail_silence: u64,
 }
 
 /// A text-to-speech engine.
