@@ -116,7 +116,7 @@ pub async fn build(
     progress.stage("Mixing and encoding", 0);
     std::fs::create_dir_all(&episodes_dir).map_err(|e| Error::io(&episodes_dir, e))?;
     let jingles = JingleSet::load(&show.jingles)?;
-    let timeline = mix::rundown(&script, &clips, &jingles);
+    let timeline = mix::rundown(&script, &clips, &jingles, &show.rundown);
     let title = script::episode_title(issue, &show.language);
     let description = script::episode_description(issue, &show.language);
     let tags = EpisodeTags {
@@ -270,6 +270,7 @@ fn fingerprint(
         field("show", text.as_bytes());
     }
     field("base_url", base_url.as_bytes());
+    field("rundown", format!("{:?}", show.rundown).as_bytes());
     field("cover", &show.cover.bytes()?);
     for jingle in [
         &show.jingles.intro,

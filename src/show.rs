@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::audio::mix::RundownTimes;
 use crate::error::{Error, Result};
 use crate::script::lexicon::Lexicon;
 
@@ -41,6 +42,8 @@ pub struct Show {
     pub locked: bool,
     /// Keep only the newest N episodes in the feed and the published folder.
     pub retention: Option<usize>,
+    /// Pauses and fades of the rundown.
+    pub rundown: RundownTimes,
 }
 
 /// A show's cover image.
@@ -158,6 +161,8 @@ struct ShowFile {
     #[serde(default)]
     locked: bool,
     retention: Option<usize>,
+    #[serde(default)]
+    rundown: RundownTimes,
     cover: PathBuf,
     base_url: String,
     link: Option<String>,
@@ -320,6 +325,7 @@ impl ShowFile {
             lexicon: resources.lexicon,
             locked: self.locked,
             retention: self.retention,
+            rundown: self.rundown,
         }
     }
 }

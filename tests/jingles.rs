@@ -100,7 +100,7 @@ fn a_show_with_jingle_files_plays_them_instead_of_the_chimes() {
             &format!("{:?}", common::root().join("feeds/qant/cover.jpg")),
         )
         + &format!(
-            "\n[jingles]\nintro = {:?}\ntransition = {:?}\noutro = {:?}\n",
+            "\n[jingles]\nintro = {:?}\ntransition = {:?}\noutro = {:?}\n[rundown]\npause_after_jingle_ms = 500\n",
             wav, ogg, flac
         );
     let show = dir.path().join("show.toml");
@@ -121,10 +121,11 @@ fn a_show_with_jingle_files_plays_them_instead_of_the_chimes() {
         cache.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", common::stderr(&output));
-    // The first words follow the 1.5 s intro and its 350 ms pause (the chime lasts 2.4 s).
+    // The first words follow the 1.5 s intro and the configured 500 ms pause (the chime
+    // lasts 2.4 s), with espeak-ng's own leading silence cut.
     let vtt = std::fs::read_to_string(out.join("episodes/2026-11-09.vtt")).unwrap();
     let first = vtt.lines().find(|l| l.contains(" --> ")).unwrap();
-    assert!(first.starts_with("00:00:01.850 --> "), "{first}");
+    assert!(first.starts_with("00:00:02.000 --> "), "{first}");
     let (samples, rate) = common::decode(&out.join("episodes/2026-11-09.mp3"));
     let (integrated, peak) = common::loudness(&samples, rate);
     assert!(

@@ -14,15 +14,37 @@ use crate::ingest::StoryKind;
 use crate::script::Script;
 use crate::synth::ClipFile;
 
-/// Pause after a jingle and between spoken segments, ms.
-const PAUSE_AFTER_JINGLE_MS: u64 = 350;
-const PAUSE_BETWEEN_SEGMENTS_MS: u64 = 700;
-const PAUSE_WITHIN_STORY_MS: u64 = 150;
-const TAIL_MS: u64 = 300;
-/// Fades at every join, ms.
-const SPEECH_FADE_MS: u64 = 8;
-const JINGLE_FADE_IN_MS: u64 = 3;
-const JINGLE_FADE_OUT_MS: u64 = 20;
+/// Pauses and fades of the rundown, in milliseconds (`[rundown]` in `show.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RundownTimes {
+    /// Silence after each jingle.
+    pub pause_after_jingle_ms: u64,
+    /// Silence between stories.
+    pub pause_between_stories_ms: u64,
+    /// Silence between the parts of a story cut for an engine's request limit.
+    pub pause_within_story_ms: u64,
+    /// Silence at the very end.
+    pub tail_ms: u64,
+    /// Fade in and out of every speech clip.
+    pub speech_fade_ms: u64,
+    pub jingle_fade_in_ms: u64,
+    pub jingle_fade_out_ms: u64,
+}
+
+impl Default for RundownTimes {
+    fn default() -> Self {
+        RundownTimes {
+            pause_after_jingle_ms: 350,
+            pause_between_stories_ms: 700,
+            pause_within_story_ms: 150,
+            tail_ms: 300,
+            speech_fade_ms: 8,
+            jingle_fade_in_ms: 3,
+            jingle_fade_out_ms: 20,
+        }
+    }
+}
 
 /// What a timeline item plays.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +100,12 @@ pub struct Timeline {
 }
 
 /// Lays out an episode from its script, clips (one per segment, in order) and jingles.
-pub fn rundown(script: &Script, clips: &[ClipFile], jingles: &JingleSet) -> Timeline {
+pub fn rundown(
+    script: &Script,
+    clips: &[ClipFile],
+    jingles: &JingleSet,
+    times: &RundownTimes,
+) -> Timeline {
     let mut t = 0u64;
     let mut items = Vec::new();
     let mut chapters = Vec::new();
@@ -89,10 +116,10 @@ pub fn rundown(script: &Script, clips: &[ClipFile], jingles: &JingleSet) -> Time
             source: Source::Jingle(kind),
             start: *t,
             len,
-            fade_in: ms_to_samples(JINGLE_FADE_IN_MS),
-            fade_out: ms_to_samples(JINGLE_FADE_OUT_MS),
+            fade_in: ms_to_samples(times.jingle_fade_in_ms),
+            fade_out: ms_to_samples(times.jingle_fade_out_ms),
         });
-        *t += len + ms_to_samples(PAUSE_AFTER_JINGLE_MS);
+        *t += len + ms_to_samples(times.pause_after_jingle_ms);
     };
 
     place_jingle(JingleKind::Intro, &mut t, &mut items);
@@ -103,7 +130,8 @@ pub fn rundown(script: &Script, clips: &[ClipFile], jingles: &JingleSet) -> Time
         let first_of_story = previous_story != Some(segment.story);
         previous_story = Some(segment.story);
         if !first_of_story {
-            t -= ms_to_samples(PAUSE_BETWEEN_SEGMENTS_MS - PAUSE_WITHIN_STORY_MS);
+            t -= ms_to_samples(times.pause_between_stories_ms);
+            t += ms_to_samples(times.pause_within_story_ms);
         }
         let chapter_start = if segment.index == 0 { 0 } else { t };
         if first_of_story && matches!(segment.kind, StoryKind::Story | StoryKind::Briefs) {
@@ -125,10 +153,10 @@ pub fn rundown(script: &Script, clips: &[ClipFile], jingles: &JingleSet) -> Time
             },
             start: clip_start,
             len,
-            fade_in: ms_to_samples(SPEECH_FADE_MS),
-            fade_out: ms_to_samples(SPEECH_FADE_MS),
+            fade_in: ms_to_samples(times.speech_fade_ms),
+            fade_out: ms_to_samples(times.speech_fade_ms),
         });
-        t += len + ms_to_samples(PAUSE_BETWEEN_SEGMENTS_MS);
+        t += len + ms_to_samples(times.pause_between_stories_ms);
         cues.extend(segment_cues(segment, clip, clip_start, clip_start + len));
         if first_of_story {
             chapters.push(Chapter {
@@ -139,7 +167,7 @@ pub fn rundown(script: &Script, clips: &[ClipFile], jingles: &JingleSet) -> Time
         }
     }
     place_jingle(JingleKind::Outro, &mut t, &mut items);
-    let total = items.last().map_or(0, |i| i.start + i.len) + ms_to_samples(TAIL_MS);
+    let total = items.last().map_or(0, |i| i.start + i.len) + ms_to_samples(times.tail_ms);
     let total_ms = samples_to_ms(total);
     for i in 0..chapters.len() {
         chapters[i].end_ms = chapters.get(i + 1).map_or(total_ms, |next| next.start_ms);
