@@ -100,6 +100,21 @@ pub fn integrated_of(samples: &[f32], rate: u32) -> f64 {
         .unwrap_or(-70.0)
 }
 
+/// Integrated loudness of a whole 16-bit clip at `rate`, without converting it first.
+pub fn integrated_of_pcm16(samples: &[i16], rate: u32) -> f64 {
+    let Ok(mut meter) = EbuR128::new(1, rate, Mode::I) else {
+        return -70.0;
+    };
+    if meter.add_frames_i16(samples).is_err() {
+        return -70.0;
+    }
+    meter
+        .loudness_global()
+        .ok()
+        .filter(|l| l.is_finite())
+        .unwrap_or(-70.0)
+}
+
 /// Scales a clip so that its integrated loudness is `target` LUFS (silence is left alone).
 pub fn level_to(samples: &mut [f32], target: f64) {
     let measured = integrated_of(samples, EPISODE_RATE);

@@ -252,32 +252,143 @@ pub fn render_items(
     let mut t = from;
     for item in items {
         emit_silence(item.start.saturating_sub(t), sink)?;
-        let mut samples = match &item.source {
-            Source::Jingle(kind) => jingles.get(*kind).to_vec(),
+        let mut shaper = Shaper::new(item);
+        let mut out = |block: &[f32]| shaper.process(block, sink);
+        match &item.source {
+            Source::Jingle(kind) => {
+                for block in jingles.get(*kind).chunks(BLOCK) {
+                    out(block)?;
+                }
+            }
             Source::Clip {
                 path,
                 rate,
-                gain,
                 skip,
                 take,
+                ..
             } => {
-                let wav = read_wav(path)?;
-                let start = (*skip as usize).min(wav.len());
-                let end = (start + *take as usize).min(wav.len());
-                let mut speech =
-                    resample::resample(&remove_dc(&wav[start..end]), *rate, EPISODE_RATE)?;
-                speech.iter_mut().for_each(|s| *s *= gain);
-                speech
+                let mut blocks = ClipBlocks::open(path, *skip, *take)?;
+                resample::resample_stream(&mut blocks, *rate, EPISODE_RATE, &mut out)?;
             }
-        };
-        samples.resize(item.len as usize, 0.0);
-        fade(&mut samples, item.fade_in as usize, item.fade_out as usize);
-        for block in samples.chunks(BLOCK) {
-            sink(block)?;
         }
+        shaper.finish(sink)?;
         t = item.start + item.len;
     }
     Ok(t)
+}
+
+/// Applies an item's gain and fades to its samples as they stream, and holds it to its
+/// exact length (padding with silence or cutting).
+struct Shaper {
+    gain: f32,
+    len: u64,
+    fade_in: u64,
+    fade_out: u64,
+    position: u64,
+    buffer: Vec<f32>,
+}
+
+impl Shaper {
+    fn new(item: &Item) -> Shaper {
+        let gain = match item.source {
+            Source::Clip { gain, .. } => gain,
+            Source::Jingle(_) => 1.0,
+        };
+        Shaper {
+            gain,
+            len: item.len,
+            fade_in: item.fade_in,
+            fade_out: item.fade_out,
+            position: 0,
+            buffer: Vec::with_capacity(BLOCK),
+        }
+    }
+
+    fn process(&mut self, block: &[f32], sink: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<()> {
+        let room = self.len.saturating_sub(self.position) as usize;
+        self.buffer.clear();
+        for (k, &x) in block.iter().take(room).enumerate() {
+            let at = self.position + k as u64;
+            self.buffer.push(x * self.gain * self.envelope(at));
+        }
+        self.position += self.buffer.len() as u64;
+        if self.buffer.is_empty() {
+            Ok(())
+        } else {
+            sink(&self.buffer)
+        }
+    }
+
+    /// Pads with silence up to the item's length.
+    fn finish(&mut self, sink: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<()> {
+        emit_silence(self.len.saturating_sub(self.position), sink)?;
+        self.position = self.len;
+        Ok(())
+    }
+
+    /// Raised-cosine fade in and out.
+    fn envelope(&self, at: u64) -> f32 {
+        let curve = |k: u64, n: u64| 0.5 - 0.5 * (std::f32::consts::PI * k as f32 / n as f32).cos();
+        let from_end = self.len - 1 - at.min(self.len - 1);
+        let mut level = 1.0;
+        if at < self.fade_in {
+            level *= curve(at, self.fade_in);
+        }
+        if from_end < self.fade_out {
+            level *= curve(from_end, self.fade_out);
+        }
+        level
+    }
+}
+
+/// A clip's samples from `skip` for `take` samples, read in blocks, DC offset removed
+/// (a first-order high-pass at about 10 Hz, inaudible on speech).
+struct ClipBlocks {
+    samples: hound::WavIntoSamples<std::io::BufReader<std::fs::File>, i16>,
+    left: u64,
+    previous_in: Option<f32>,
+    previous_out: f32,
+    path: PathBuf,
+}
+
+impl ClipBlocks {
+    fn open(path: &std::path::Path, skip: u64, take: u64) -> Result<ClipBlocks> {
+        let mut reader = hound::WavReader::open(path)
+            .map_err(|e| Error::Audio(format!("{}: {e}", path.display())))?;
+        reader
+            .seek(skip.min(reader.duration() as u64) as u32)
+            .map_err(|e| Error::io(path, e))?;
+        Ok(ClipBlocks {
+            samples: reader.into_samples(),
+            left: take,
+            previous_in: None,
+            previous_out: 0.0,
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+impl Iterator for ClipBlocks {
+    type Item = Result<Vec<f32>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        const POLE: f32 = 0.9986;
+        let n = self.left.min(BLOCK as u64) as usize;
+        let mut block = Vec::with_capacity(n);
+        for sample in self.samples.by_ref().take(n) {
+            let x = match sample {
+                Ok(v) => v as f32 / 32_768.0,
+                Err(e) => return Some(Err(Error::Audio(format!("{}: {e}", self.path.display())))),
+            };
+            let previous = self.previous_in.unwrap_or(x);
+            let y = x - previous + POLE * self.previous_out;
+            self.previous_in = Some(x);
+            self.previous_out = y;
+            block.push(y);
+        }
+        self.left -= block.len() as u64;
+        (!block.is_empty()).then_some(Ok(block))
+    }
 }
 
 fn emit_silence(mut n: u64, sink: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<()> {
@@ -288,42 +399,4 @@ fn emit_silence(mut n: u64, sink: &mut dyn FnMut(&[f32]) -> Result<()>) -> Resul
         n -= take as u64;
     }
     Ok(())
-}
-
-/// Removes any DC offset: a first-order high-pass at about 10 Hz, inaudible on speech.
-fn remove_dc(samples: &[f32]) -> Vec<f32> {
-    const POLE: f32 = 0.9986;
-    let (mut previous_in, mut previous_out) = (samples.first().copied().unwrap_or(0.0), 0.0f32);
-    samples
-        .iter()
-        .map(|&x| {
-            let y = x - previous_in + POLE * previous_out;
-            previous_in = x;
-            previous_out = y;
-            y
-        })
-        .collect()
-}
-
-/// Raised-cosine fade in and out.
-fn fade(samples: &mut [f32], fade_in: usize, fade_out: usize) {
-    let len = samples.len();
-    let curve = |k: usize, n: usize| 0.5 - 0.5 * (std::f32::consts::PI * k as f32 / n as f32).cos();
-    for (k, sample) in samples.iter_mut().take(fade_in.min(len)).enumerate() {
-        *sample *= curve(k, fade_in);
-    }
-    for (k, sample) in samples.iter_mut().rev().take(fade_out.min(len)).enumerate() {
-        *sample *= curve(k, fade_out);
-    }
-}
-
-/// Reads a mono 16-bit WAV clip as `f32`.
-pub fn read_wav(path: &std::path::Path) -> Result<Vec<f32>> {
-    let reader = hound::WavReader::open(path)
-        .map_err(|e| Error::Audio(format!("{}: {e}", path.display())))?;
-    reader
-        .into_samples::<i16>()
-        .map(|s| s.map(|v| v as f32 / 32_768.0))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::Audio(format!("{}: {e}", path.display())))
 }

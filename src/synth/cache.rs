@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Clip, ClipFile, Engine, MarkTime};
 use crate::error::{Error, Result};
-use crate::publish::atomic::write_atomic;
+use crate::publish::atomic::{persist, write_atomic};
 
 /// Where clips are kept between builds.
 #[derive(Debug, Clone)]
@@ -89,7 +89,9 @@ impl ClipCache {
     pub fn put(&self, key: &str, segment: usize, clip: &Clip) -> Result<ClipFile> {
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         let (wav, meta) = self.paths(key);
-        let mut bytes = Vec::with_capacity(44 + clip.samples.len() * 2);
+        // Written straight to a temporary file beside the entry, then renamed into place.
+        let tmp =
+            tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         {
             let spec = hound::WavSpec {
                 channels: 1,
@@ -97,22 +99,23 @@ impl ClipCache {
                 bits_per_sample: 16,
                 sample_format: hound::SampleFormat::Int,
             };
-            let mut writer = hound::WavWriter::new(std::io::Cursor::new(&mut bytes), spec)
-                .map_err(|e| Error::Audio(format!("cannot write clip: {e}")))?;
+            let file = tmp.as_file().try_clone().map_err(|e| Error::io(&wav, e))?;
+            let fail =
+                |e: hound::Error| Error::Audio(format!("cannot write clip {}: {e}", wav.display()));
+            let mut writer =
+                hound::WavWriter::new(std::io::BufWriter::new(file), spec).map_err(fail)?;
             for &s in &clip.samples {
-                writer
-                    .write_sample(s)
-                    .map_err(|e| Error::Audio(format!("cannot write clip: {e}")))?;
+                writer.write_sample(s).map_err(fail)?;
             }
-            writer
-                .finalize()
-                .map_err(|e| Error::Audio(format!("cannot write clip: {e}")))?;
+            writer.finalize().map_err(fail)?;
         }
-        write_atomic(&wav, &bytes)?;
-        let pcm: Vec<f32> = clip.samples.iter().map(|&s| s as f32 / 32_768.0).collect();
+        persist(tmp, &wav)?;
         let (lead_silence, tail_silence) = silences(&clip.samples, clip.sample_rate);
         let entry = Entry {
-            loudness_lufs: crate::audio::loudness::integrated_of(&pcm, clip.sample_rate),
+            loudness_lufs: crate::audio::loudness::integrated_of_pcm16(
+                &clip.samples,
+                clip.sample_rate,
+            ),
             lead_silence,
             tail_silence,
             sample_rate: clip.sample_rate,
