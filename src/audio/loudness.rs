@@ -85,27 +85,21 @@ impl Meter {
     }
 }
 
-/// Integrated loudness of a whole clip at `rate`.
+/// Integrated loudness of a whole clip at `rate` (−70 LUFS for silence or a meter error).
 pub fn integrated_of(samples: &[f32], rate: u32) -> f64 {
-    let Ok(mut meter) = EbuR128::new(1, rate, Mode::I) else {
-        return -70.0;
-    };
-    if meter.add_frames_f32(samples).is_err() {
-        return -70.0;
-    }
-    meter
-        .loudness_global()
-        .ok()
-        .filter(|l| l.is_finite())
-        .unwrap_or(-70.0)
+    measure_whole(rate, |meter| meter.add_frames_f32(samples))
 }
 
 /// Integrated loudness of a whole 16-bit clip at `rate`, without converting it first.
 pub fn integrated_of_pcm16(samples: &[i16], rate: u32) -> f64 {
+    measure_whole(rate, |meter| meter.add_frames_i16(samples))
+}
+
+fn measure_whole(rate: u32, feed: impl FnOnce(&mut EbuR128) -> Result<(), ebur128::Error>) -> f64 {
     let Ok(mut meter) = EbuR128::new(1, rate, Mode::I) else {
         return -70.0;
     };
-    if meter.add_frames_i16(samples).is_err() {
+    if feed(&mut meter).is_err() {
         return -70.0;
     }
     meter
