@@ -143,31 +143,22 @@ fn vtt_seconds(stamp: &str) -> f64 {
 
 /// What the Podcast Index's parser (podcast-partytime, npm) reads from the feed.
 fn partytime(feed: &Path) -> serde_json::Value {
-    let output = Command::new("node")
-        .arg(common::root().join("tests/feed_check.js"))
-        .arg(feed)
-        .output()
-        .expect("node runs (install Node.js)");
-    assert!(
-        output.status.success(),
-        "feed_check.js: {}",
-        stderr(&output)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    run_feed_check("node", "tests/feed_check.js", feed)
 }
 
 /// What gPodder's podcastparser and feedparser read from the feed.
 fn python_parsers(feed: &Path) -> serde_json::Value {
-    let output = Command::new("python3")
-        .arg(common::root().join("tests/feed_check.py"))
+    run_feed_check("python3", "tests/feed_check.py", feed)
+}
+
+/// Runs a feed-checking script and returns the JSON it prints.
+fn run_feed_check(program: &str, script: &str, feed: &Path) -> serde_json::Value {
+    let output = Command::new(program)
+        .arg(common::root().join(script))
         .arg(feed)
         .output()
-        .expect("python3 runs (install Python 3)");
-    assert!(
-        output.status.success(),
-        "feed_check.py: {}",
-        stderr(&output)
-    );
+        .unwrap_or_else(|e| panic!("{program} runs (scripts/install-deps installs it): {e}"));
+    assert!(output.status.success(), "{script}: {}", stderr(&output));
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
