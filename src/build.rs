@@ -131,9 +131,15 @@ pub async fn build(
     };
     let mastered = {
         let (timeline, dir) = (timeline.clone(), episodes_dir.clone());
-        tokio::task::spawn_blocking(move || master::master(&timeline, &jingles, &dir, &tags))
-            .await
-            .map_err(|e| Error::Audio(format!("mixing task failed: {e}")))??
+        let settings = master::MasterSettings {
+            loudness: show.loudness,
+            encoder: show.encoder,
+        };
+        tokio::task::spawn_blocking(move || {
+            master::master(&timeline, &jingles, &dir, &tags, &settings)
+        })
+        .await
+        .map_err(|e| Error::Audio(format!("mixing task failed: {e}")))??
     };
     progress.finish_stage();
     lap("mix+encode", &mut timings);
@@ -271,12 +277,11 @@ fn fingerprint(
     }
     field("base_url", base_url.as_bytes());
     field("rundown", format!("{:?}", show.rundown).as_bytes());
+    field("loudness", format!("{:?}", show.loudness).as_bytes());
+    field("encoder", format!("{:?}", show.encoder).as_bytes());
     field("cover", &show.cover.bytes()?);
-    for jingle in [
-        &show.jingles.intro,
-        &show.jingles.transition,
-        &show.jingles.outro,
-    ] {
+    let j = &show.jingles;
+    for jingle in [&j.intro, &j.transition, &j.sting, &j.outro, &j.bed] {
         match jingle {
             Some(path) => field("jingle", &read(path)?),
             None => field("jingle", b"generated"),

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::audio::encode::EncoderSettings;
+use crate::audio::loudness::LoudnessTarget;
 use crate::audio::mix::RundownTimes;
 use crate::error::{Error, Result};
 use crate::script::lexicon::Lexicon;
@@ -44,6 +46,10 @@ pub struct Show {
     pub retention: Option<usize>,
     /// Pauses and fades of the rundown.
     pub rundown: RundownTimes,
+    /// Integrated loudness and true-peak limit of the episodes.
+    pub loudness: LoudnessTarget,
+    /// MP3 settings.
+    pub encoder: EncoderSettings,
 }
 
 /// A show's cover image.
@@ -124,8 +130,28 @@ const ENGLISH_LEXICON: &str = include_str!("../voices/lexicons/en.pls");
 #[derive(Debug, Clone, Default)]
 pub struct Jingles {
     pub intro: Option<PathBuf>,
+    /// Stinger between stories.
     pub transition: Option<PathBuf>,
+    /// Section sting before the briefs.
+    pub sting: Option<PathBuf>,
     pub outro: Option<PathBuf>,
+    /// Music bed under the opening, ducked under the voice (none by default).
+    pub bed: Option<PathBuf>,
+}
+
+impl Jingles {
+    /// Every file named, in a fixed order.
+    pub fn files(&self) -> impl Iterator<Item = &PathBuf> {
+        [
+            &self.intro,
+            &self.transition,
+            &self.sting,
+            &self.outro,
+            &self.bed,
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 /// A voice: which engine speaks and how.
@@ -163,6 +189,10 @@ struct ShowFile {
     retention: Option<usize>,
     #[serde(default)]
     rundown: RundownTimes,
+    #[serde(default)]
+    loudness: LoudnessTarget,
+    #[serde(default)]
+    encoder: EncoderSettings,
     cover: PathBuf,
     base_url: String,
     link: Option<String>,
@@ -186,7 +216,9 @@ struct OwnerFile {
 struct JinglesFile {
     intro: Option<PathBuf>,
     transition: Option<PathBuf>,
+    sting: Option<PathBuf>,
     outro: Option<PathBuf>,
+    bed: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -237,6 +269,9 @@ impl Show {
     /// Loads and validates a show file, its voice profile and the files it names.
     pub fn load(path: &Path) -> Result<Show> {
         let file: ShowFile = read_toml(path)?;
+        if let Some(problem) = file.settings_problem() {
+            return Err(Error::config(path, problem));
+        }
         let dir = path.parent().unwrap_or(Path::new("."));
         let id = show_id(path);
         let resolve = |p: &Path| dir.join(p);
@@ -261,12 +296,11 @@ impl Show {
         let jingles = Jingles {
             intro: file.jingles.intro.as_deref().map(resolve),
             transition: file.jingles.transition.as_deref().map(resolve),
+            sting: file.jingles.sting.as_deref().map(resolve),
             outro: file.jingles.outro.as_deref().map(resolve),
+            bed: file.jingles.bed.as_deref().map(resolve),
         };
-        for jingle in [&jingles.intro, &jingles.transition, &jingles.outro]
-            .into_iter()
-            .flatten()
-        {
+        for jingle in jingles.files() {
             if !jingle.is_file() {
                 return Err(Error::config(
                     path,
@@ -304,6 +338,14 @@ struct Resources {
 }
 
 impl ShowFile {
+    /// Why the audio settings cannot be used, if they cannot.
+    fn settings_problem(&self) -> Option<String> {
+        self.loudness
+            .problem()
+            .or_else(|| self.encoder.problem())
+            .or_else(|| self.rundown.problem())
+    }
+
     fn into_show(self, id: String, path: &Path, resources: Resources) -> Show {
         Show {
             id,
@@ -326,6 +368,8 @@ impl ShowFile {
             locked: self.locked,
             retention: self.retention,
             rundown: self.rundown,
+            loudness: self.loudness,
+            encoder: self.encoder,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Jingle files in the formats producers have (WAV at 48 kHz stereo, MP3, Ogg Vorbis, FLAC)
+//! Jingle files in the formats producers have (WAV at 48 kHz stereo, MP3, Ogg Vorbis, FLAC,
+//! AAC in M4A)
 //! are decoded, downmixed and resampled to the episode rate, and a show that names them uses
 //! them in place of the generated chimes.
 
@@ -47,10 +48,11 @@ fn jingles_decode_from_every_format_to_mono_at_the_episode_rate() {
         convert(&wav, "mp3"),
         convert(&wav, "ogg"),
         convert(&wav, "flac"),
+        convert(&wav, "m4a"),
     ] {
         let samples = audition::audio::decode::decode_file(&path).unwrap();
         let seconds = samples.len() as f64 / 44_100.0;
-        // MP3 and Vorbis add a few ms of priming; the tone itself lasts one second.
+        // MP3, Vorbis and AAC add a few ms of priming; the tone itself lasts one second.
         assert!(
             (seconds - 1.0).abs() < 0.06,
             "{}: {seconds} s",

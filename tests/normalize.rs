@@ -489,6 +489,7 @@ fn every_generated_text_makes_well_formed_ssml() {
                 title: texts[0].clone(),
                 kind: StoryKind::Story,
                 order: 0,
+                link: None,
                 blocks: texts
                     .iter()
                     .take(500)

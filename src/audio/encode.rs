@@ -1,6 +1,11 @@
 //! Encode: MP3 through LAME (the `mp3lame-encoder` crate, built from source) with an ID3v2.4
 //! tag in front — title, show, date, cover art, and one CHAP frame per chapter under a CTOC.
 //!
+//! The settings (`[encoder]` in `show.toml`) choose VBR or CBR, the bitrate, mono or stereo
+//! and the sample rate. The mix is mono speech: stereo carries it on both channels (joint
+//! stereo, so the side channel costs next to nothing) for platforms that insist on stereo;
+//! another sample rate than the mix's 44.1 kHz is made by LAME's own resampler.
+//!
 //! LAME writes a placeholder Xing/Info frame first; once the last frame is out, the real one
 //! (exact frame count, encoder delay and padding, so players show the exact duration) is
 //! written over it. The file is a temporary file in the destination folder until
@@ -11,11 +16,120 @@ use std::path::Path;
 
 use id3::frame::{Chapter as ChapterFrame, Picture, PictureType, TableOfContents};
 use id3::{Frame, Tag, TagLike, Version};
-use mp3lame_encoder::{Bitrate, Builder, FlushGap, Mode, MonoPcm, Quality, VbrMode};
+use mp3lame_encoder::{Bitrate, Builder, DualPcm, FlushGap, Mode, MonoPcm, Quality, VbrMode};
 
 use super::mix::Chapter;
 use super::EPISODE_RATE;
 use crate::error::{Error, Result};
+
+/// How the episode is encoded (`[encoder]` in `show.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EncoderSettings {
+    /// Variable (`vbr`, the default) or constant (`cbr`) bitrate.
+    pub mode: BitrateMode,
+    /// CBR bitrate in kbps (8 to 320, one of MP3's bitrates).
+    pub bitrate_kbps: u32,
+    /// VBR quality, LAME's `-V`: 0 (best, largest) to 9.
+    pub vbr_quality: u8,
+    /// 1 (mono) or 2 (stereo).
+    pub channels: u8,
+    /// Output sample rate in Hz: 32000, 44100 or 48000 (MPEG-1), 16000, 22050 or 24000.
+    pub sample_rate: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BitrateMode {
+    Vbr,
+    Cbr,
+}
+
+impl Default for EncoderSettings {
+    /// VBR `-V3` (about 100 kbps for mono speech, inside Apple's 96–128 kbps advice): unlike
+    /// CBR at 96 kbps, which takes 0.5 LU off synthetic speech, it keeps the loudness that
+    /// mastering set.
+    fn default() -> Self {
+        EncoderSettings {
+            mode: BitrateMode::Vbr,
+            bitrate_kbps: 96,
+            vbr_quality: 3,
+            channels: 1,
+            sample_rate: EPISODE_RATE,
+        }
+    }
+}
+
+impl EncoderSettings {
+    /// Why LAME could not use these settings, if it could not.
+    pub fn problem(&self) -> Option<String> {
+        if bitrate(self.bitrate_kbps).is_none() {
+            return Some(format!(
+                "encoder.bitrate_kbps must be an MP3 bitrate (8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256 or 320), got {}",
+                self.bitrate_kbps
+            ));
+        }
+        if self.vbr_quality > 9 {
+            return Some(format!(
+                "encoder.vbr_quality must be 0 (best) to 9, got {}",
+                self.vbr_quality
+            ));
+        }
+        if !matches!(self.channels, 1 | 2) {
+            return Some(format!(
+                "encoder.channels must be 1 or 2, got {}",
+                self.channels
+            ));
+        }
+        if !matches!(
+            self.sample_rate,
+            16_000 | 22_050 | 24_000 | 32_000 | 44_100 | 48_000
+        ) {
+            return Some(format!(
+                "encoder.sample_rate must be 16000, 22050, 24000, 32000, 44100 or 48000, got {}",
+                self.sample_rate
+            ));
+        }
+        None
+    }
+}
+
+fn bitrate(kbps: u32) -> Option<Bitrate> {
+    Some(match kbps {
+        8 => Bitrate::Kbps8,
+        16 => Bitrate::Kbps16,
+        24 => Bitrate::Kbps24,
+        32 => Bitrate::Kbps32,
+        40 => Bitrate::Kbps40,
+        48 => Bitrate::Kbps48,
+        64 => Bitrate::Kbps64,
+        80 => Bitrate::Kbps80,
+        96 => Bitrate::Kbps96,
+        112 => Bitrate::Kbps112,
+        128 => Bitrate::Kbps128,
+        160 => Bitrate::Kbps160,
+        192 => Bitrate::Kbps192,
+        224 => Bitrate::Kbps224,
+        256 => Bitrate::Kbps256,
+        320 => Bitrate::Kbps320,
+        _ => return None,
+    })
+}
+
+fn quality(level: u8) -> Quality {
+    match level {
+        0 => Quality::Best,
+        1 => Quality::SecondBest,
+        2 => Quality::NearBest,
+        3 => Quality::VeryNice,
+        4 => Quality::Nice,
+        5 => Quality::Good,
+        6 => Quality::Decent,
+        7 => Quality::Ok,
+        8 => Quality::SecondWorst,
+        _ => Quality::Worst,
+    }
+}
 
 /// What the ID3 tag says.
 #[derive(Debug, Clone)]
@@ -39,6 +153,7 @@ pub struct Mp3Writer {
     /// Where the first MP3 frame (the Xing/Info placeholder) starts.
     audio_start: u64,
     buffer: Vec<u8>,
+    stereo: bool,
 }
 
 fn lame_error(e: impl std::fmt::Display) -> Error {
@@ -47,19 +162,39 @@ fn lame_error(e: impl std::fmt::Display) -> Error {
 
 impl Mp3Writer {
     /// Starts an MP3 in `dir` (a temporary file there) with the ID3 tag written first.
-    pub fn create(dir: &Path, tags: &EpisodeTags) -> Result<Mp3Writer> {
+    pub fn create(dir: &Path, tags: &EpisodeTags, settings: &EncoderSettings) -> Result<Mp3Writer> {
+        if let Some(problem) = settings.problem() {
+            return Err(Error::Audio(problem));
+        }
+        let stereo = settings.channels == 2;
         let mut builder = Builder::new().ok_or_else(|| lame_error("cannot create LAME"))?;
-        builder.set_num_channels(1).map_err(lame_error)?;
-        builder.set_sample_rate(EPISODE_RATE).map_err(lame_error)?;
-        // VBR (LAME -V3, about 100 kbps for mono speech, inside Apple's 96–128 kbps
-        // recommendation): unlike CBR at 96 kbps, which takes 0.5 LU off synthetic speech,
-        // it keeps the loudness that mastering set.
-        builder.set_mode(Mode::Mono).map_err(lame_error)?;
-        builder.set_vbr_mode(VbrMode::Mtrh).map_err(lame_error)?;
         builder
-            .set_vbr_quality(Quality::VeryNice)
+            .set_num_channels(settings.channels)
             .map_err(lame_error)?;
-        builder.set_brate(Bitrate::Kbps96).map_err(lame_error)?;
+        builder.set_sample_rate(EPISODE_RATE).map_err(lame_error)?;
+        builder
+            .set_output_sample_rate(std::num::NonZeroU32::new(settings.sample_rate))
+            .map_err(lame_error)?;
+        builder
+            .set_mode(if stereo {
+                Mode::JointStereo
+            } else {
+                Mode::Mono
+            })
+            .map_err(lame_error)?;
+        let brate = bitrate(settings.bitrate_kbps).unwrap_or(Bitrate::Kbps96);
+        match settings.mode {
+            BitrateMode::Vbr => {
+                builder.set_vbr_mode(VbrMode::Mtrh).map_err(lame_error)?;
+                builder
+                    .set_vbr_quality(quality(settings.vbr_quality))
+                    .map_err(lame_error)?;
+            }
+            BitrateMode::Cbr => {
+                builder.set_vbr_mode(VbrMode::Off).map_err(lame_error)?;
+                builder.set_brate(brate).map_err(lame_error)?;
+            }
+        }
         builder.set_quality(Quality::Good).map_err(lame_error)?;
         builder.set_to_write_vbr_tag(true).map_err(lame_error)?;
         let encoder = builder.build().map_err(lame_error)?;
@@ -78,17 +213,26 @@ impl Mp3Writer {
             file,
             audio_start,
             buffer: Vec::new(),
+            stereo,
         })
     }
 
-    /// Encodes a block of mono samples in −1..1.
+    /// Encodes a block of mono samples in −1..1 (on both channels in stereo).
     pub fn write(&mut self, samples: &[f32]) -> Result<()> {
         self.buffer.clear();
         self.buffer
             .reserve(mp3lame_encoder::max_required_buffer_size(samples.len()));
-        self.encoder
-            .encode_to_vec(MonoPcm(samples), &mut self.buffer)
-            .map_err(lame_error)?;
+        let encoded = if self.stereo {
+            let both = DualPcm {
+                left: samples,
+                right: samples,
+            };
+            self.encoder.encode_to_vec(both, &mut self.buffer)
+        } else {
+            self.encoder
+                .encode_to_vec(MonoPcm(samples), &mut self.buffer)
+        };
+        encoded.map_err(lame_error)?;
         self.file
             .write_all(&self.buffer)
             .map_err(|e| Error::io(self.file.path(), e))
@@ -152,7 +296,7 @@ fn id3_tag(tags: &EpisodeTags) -> Tag {
             end_time: chapter.end_ms as u32,
             start_offset: u32::MAX,
             end_offset: u32::MAX,
-            frames: vec![Frame::text("TIT2", clip255(&chapter.title))],
+            frames: chapter_frames(chapter),
         });
     }
     if !ids.is_empty() {
@@ -165,6 +309,21 @@ fn id3_tag(tags: &EpisodeTags) -> Tag {
         });
     }
     tag
+}
+
+/// A chapter's sub-frames: its title, and its story's link as a WXXX frame.
+fn chapter_frames(chapter: &Chapter) -> Vec<Frame> {
+    let mut frames = vec![Frame::text("TIT2", clip255(&chapter.title))];
+    if let Some(url) = &chapter.url {
+        frames.push(Frame::with_content(
+            "WXXX",
+            id3::Content::ExtendedLink(id3::frame::ExtendedLink {
+                description: String::new(),
+                link: url.clone(),
+            }),
+        ));
+    }
+    frames
 }
 
 /// ISO 639-2 code for the languages Audition speaks (ID3 wants three letters).

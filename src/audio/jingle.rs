@@ -2,8 +2,10 @@
 //!
 //! The generated chimes are glockenspiel-like notes (a bar's inharmonic partials with
 //! exponential decays) on a major arpeggio: rising for the intro, a two-note call for
-//! transitions, falling for the outro. Every jingle is levelled to [`JINGLE_LUFS`] so that it
-//! sits just under the voice whatever file the producer supplies.
+//! transitions, a quick three-note figure as the section sting before the briefs, falling
+//! for the outro. A music bed under the opening only plays when the show supplies one.
+//! Every jingle is levelled to [`JINGLE_LUFS`] so that it sits just under the voice whatever
+//! file the producer supplies.
 
 use std::f32::consts::PI;
 
@@ -15,12 +17,17 @@ use crate::show::Jingles;
 /// [`loudness::SPEECH_LUFS`]; jingles sit 3 LU under them).
 pub const JINGLE_LUFS: f64 = loudness::SPEECH_LUFS - 3.0;
 
-/// The three jingles of a rundown, mono `f32` at the episode rate.
+/// The jingles of a rundown, mono `f32` at the episode rate.
 #[derive(Debug, Clone)]
 pub struct JingleSet {
     pub intro: Vec<f32>,
+    /// Stinger between stories.
     pub transition: Vec<f32>,
+    /// Section sting before the briefs.
+    pub sting: Vec<f32>,
     pub outro: Vec<f32>,
+    /// Music bed under the opening (ducked under the voice), if the show has one.
+    pub bed: Option<Vec<f32>>,
 }
 
 /// Which jingle a timeline item plays.
@@ -28,7 +35,9 @@ pub struct JingleSet {
 pub enum JingleKind {
     Intro,
     Transition,
+    Sting,
     Outro,
+    Bed,
 }
 
 impl JingleSet {
@@ -43,10 +52,20 @@ impl JingleSet {
                 loudness::level_to(&mut samples, JINGLE_LUFS);
                 Ok(samples)
             };
+        let bed = match &jingles.bed {
+            Some(path) => {
+                let mut samples = decode::decode_file(path)?;
+                loudness::level_to(&mut samples, JINGLE_LUFS);
+                Some(samples)
+            }
+            None => None,
+        };
         Ok(JingleSet {
             intro: load(&jingles.intro, intro_chime)?,
             transition: load(&jingles.transition, transition_chime)?,
+            sting: load(&jingles.sting, section_sting)?,
             outro: load(&jingles.outro, outro_chime)?,
+            bed,
         })
     }
 
@@ -55,7 +74,9 @@ impl JingleSet {
         match kind {
             JingleKind::Intro => &self.intro,
             JingleKind::Transition => &self.transition,
+            JingleKind::Sting => &self.sting,
             JingleKind::Outro => &self.outro,
+            JingleKind::Bed => self.bed.as_deref().unwrap_or(&[]),
         }
     }
 }
@@ -73,6 +94,11 @@ pub fn intro_chime() -> Vec<f32> {
 /// Two-note call, 1.2 s.
 pub fn transition_chime() -> Vec<f32> {
     chime(&[(0.0, G5), (0.14, C6)], 1.2)
+}
+
+/// Quick rising figure ending an octave up, 1.6 s: a new section starts.
+pub fn section_sting() -> Vec<f32> {
+    chime(&[(0.0, E5), (0.09, G5), (0.18, C6), (0.27, 2.0 * E5)], 1.6)
 }
 
 /// Falling arpeggio, 2.6 s.
@@ -116,7 +142,12 @@ mod tests {
 
     #[test]
     fn generated_chimes_are_musical_not_beeps() {
-        for chime in [intro_chime(), transition_chime(), outro_chime()] {
+        for chime in [
+            intro_chime(),
+            transition_chime(),
+            section_sting(),
+            outro_chime(),
+        ] {
             let peak = chime.iter().fold(0.0f32, |m, s| m.max(s.abs()));
             assert!(peak > 0.05 && peak < 1.0, "peak {peak}");
             // Decays: the last tenth is much quieter than the first tenth.

@@ -1,9 +1,9 @@
-//! Loudness: EBU R128 metering (the `ebur128` crate), gain, and a look-ahead peak limiter.
+//! Loudness: EBU R128 metering (the `ebur128` crate), the show's loudness target, gain, and
+//! a look-ahead true-peak limiter.
 //!
-//! The limiter keeps sample peaks under a ceiling set below the true-peak target: the
-//! episode's content is band-limited well under Nyquist (speech synthesised at 22 kHz or 24
-//! kHz and resampled), so inter-sample peaks stay within a fraction of a decibel of sample
-//! peaks, and the margin also covers the overshoot of MP3 coding.
+//! The limiter detects peaks on a 4× oversampled signal (the ITU-R BS.1770-4 interpolation
+//! filter), so peaks between samples are caught as a true-peak meter sees them; its ceiling
+//! sits [`MP3_HEADROOM_DB`] under the true-peak limit to cover the overshoot of MP3 coding.
 
 use std::collections::VecDeque;
 
@@ -14,12 +14,51 @@ use crate::error::{Error, Result};
 
 /// Loudness each speech clip is levelled to before the episode's overall gain.
 pub const SPEECH_LUFS: f64 = -20.0;
-/// Episode loudness target (integrated), as podcast platforms recommend.
-pub const TARGET_LUFS: f64 = -16.0;
-/// Maximum true peak of the episode.
-pub const TRUE_PEAK_LIMIT_DBTP: f64 = -1.0;
-/// Sample-peak ceiling of the limiter (margin under the true-peak limit).
-pub const LIMITER_CEILING_DBFS: f64 = -2.0;
+/// How far under the true-peak limit the limiter works: MP3 coding adds a little to peaks.
+pub const MP3_HEADROOM_DB: f64 = 0.6;
+
+/// The episode's loudness target (`[loudness]` in `show.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoudnessTarget {
+    /// Integrated loudness, LUFS (podcast platforms recommend −16 for stereo-or-mono speech).
+    pub integrated_lufs: f64,
+    /// Maximum true peak, dBTP.
+    pub true_peak_dbtp: f64,
+}
+
+impl Default for LoudnessTarget {
+    fn default() -> Self {
+        LoudnessTarget {
+            integrated_lufs: -16.0,
+            true_peak_dbtp: -1.0,
+        }
+    }
+}
+
+impl LoudnessTarget {
+    /// Why the target cannot be used, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        if !(-36.0..=-9.0).contains(&self.integrated_lufs) {
+            return Some(format!(
+                "loudness.integrated_lufs must be between -36 and -9, got {}",
+                self.integrated_lufs
+            ));
+        }
+        if !(-9.0..=0.0).contains(&self.true_peak_dbtp) {
+            return Some(format!(
+                "loudness.true_peak_dbtp must be between -9 and 0, got {}",
+                self.true_peak_dbtp
+            ));
+        }
+        None
+    }
+
+    /// The limiter's true-peak ceiling, dBTP.
+    pub fn limiter_ceiling(&self) -> f64 {
+        self.true_peak_dbtp - MP3_HEADROOM_DB
+    }
+}
 
 /// Loudness figures of a signal.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -122,12 +161,118 @@ pub fn db_to_gain(db: f64) -> f32 {
     10f64.powf(db / 20.0) as f32
 }
 
-/// Look-ahead peak limiter: gain falls before a peak arrives (no overshoot) and recovers
-/// with an exponential release. Output lags input by the look-ahead until [`Limiter::flush`].
+/// Taps per phase of the BS.1770-4 4× interpolation filter.
+const TP_TAPS: usize = 12;
+/// Samples by which true-peak detection lags the input (the filter's centre).
+const TP_DELAY: usize = 6;
+/// ITU-R BS.1770-4 Annex 2: the 48-tap, 4-phase interpolation filter of the true-peak meter.
+const TP_PHASES: [[f32; TP_TAPS]; 4] = [
+    [
+        0.001_708_984_4,
+        0.010_986_328,
+        -0.019_653_32,
+        0.033_203_125,
+        -0.059_448_242,
+        0.137_329_1,
+        0.972_167_97,
+        -0.102_294_92,
+        0.047_607_42,
+        -0.026_611_328,
+        0.014_892_578,
+        -0.008_300_781,
+    ],
+    [
+        -0.029_174_805,
+        0.029_296_875,
+        -0.051_757_812,
+        0.089_111_33,
+        -0.166_503_9,
+        0.465_087_9,
+        0.779_785_16,
+        -0.200_317_38,
+        0.101_562_5,
+        -0.058_227_54,
+        0.033_081_055,
+        -0.018_920_898,
+    ],
+    [
+        -0.018_920_898,
+        0.033_081_055,
+        -0.058_227_54,
+        0.101_562_5,
+        -0.200_317_38,
+        0.779_785_16,
+        0.465_087_9,
+        -0.166_503_9,
+        0.089_111_33,
+        -0.051_757_812,
+        0.029_296_875,
+        -0.029_174_805,
+    ],
+    [
+        -0.008_300_781,
+        0.014_892_578,
+        -0.026_611_328,
+        0.047_607_42,
+        -0.102_294_92,
+        0.137_329_1,
+        0.972_167_97,
+        -0.059_448_242,
+        0.033_203_125,
+        -0.019_653_32,
+        0.010_986_328,
+        0.001_708_984_4,
+    ],
+];
+/// No interpolated value exceeds the largest input in the filter's reach times this (the
+/// largest sum of absolute taps of a phase), so quieter stretches skip the filter.
+const TP_MAX_GAIN: f32 = 2.03;
+
+/// Streaming true-peak detector: for each input sample, the peak (sample and the values
+/// between it and the next, 4× oversampled) of the sample [`TP_DELAY`] samples earlier.
+struct TruePeak {
+    /// The last taps, twice over so that a window is always one slice.
+    history: [f32; 2 * TP_TAPS],
+    position: usize,
+    /// Below this, a neighbourhood cannot interpolate above the ceiling.
+    quiet: f32,
+}
+
+impl TruePeak {
+    fn new(ceiling: f32) -> TruePeak {
+        TruePeak {
+            history: [0.0; 2 * TP_TAPS],
+            position: 0,
+            quiet: ceiling / TP_MAX_GAIN,
+        }
+    }
+
+    fn push(&mut self, x: f32) -> f32 {
+        self.position = (self.position + TP_TAPS - 1) % TP_TAPS;
+        self.history[self.position] = x;
+        self.history[self.position + TP_TAPS] = x;
+        // window[j] is x[n − j].
+        let window = &self.history[self.position..self.position + TP_TAPS];
+        let centre = window[TP_DELAY].abs();
+        let loudest = window.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        if loudest < self.quiet {
+            return centre;
+        }
+        TP_PHASES.iter().fold(centre, |peak, taps| {
+            let value: f32 = taps.iter().zip(window).map(|(h, v)| h * v).sum();
+            peak.max(value.abs())
+        })
+    }
+}
+
+/// Look-ahead true-peak limiter: gain falls before a peak arrives (no overshoot) and
+/// recovers with an exponential release. Output lags input by the look-ahead until
+/// [`Limiter::flush`].
 ///
-/// The gain is the running minimum of the per-sample required gain over the look-ahead
-/// window, with the release applied, then smoothed by a moving average of the same length;
-/// since every average covers the peak's window, the limited signal never exceeds the ceiling.
+/// The gain is the running minimum of the per-sample required gain (from the oversampled
+/// peak) over the look-ahead window, with the release applied, then smoothed by a moving
+/// average of the same length; since every average covers the peak's window, the limited
+/// signal never exceeds the ceiling.
 pub struct Limiter {
     ceiling: f32,
     window: usize,
@@ -141,15 +286,18 @@ pub struct Limiter {
     smooth_sum: f64,
     released: f32,
     index: u64,
+    detector: TruePeak,
 }
 
 impl Limiter {
-    /// A limiter with a ceiling in dBFS, a 5 ms look-ahead and an 80 ms release.
-    pub fn new(ceiling_dbfs: f64) -> Limiter {
+    /// A limiter with a true-peak ceiling in dBTP, a 5 ms look-ahead and an 80 ms release.
+    pub fn new(ceiling_dbtp: f64) -> Limiter {
         let window = (EPISODE_RATE as usize * 5) / 1000;
         let release_samples = EPISODE_RATE as f32 * 0.080;
+        let ceiling = db_to_gain(ceiling_dbtp);
         Limiter {
-            ceiling: db_to_gain(ceiling_dbfs),
+            ceiling,
+            detector: TruePeak::new(ceiling),
             window,
             release: 1.0 - (-1.0 / release_samples).exp(),
             delay: VecDeque::with_capacity(window + 1),
@@ -170,14 +318,16 @@ impl Limiter {
 
     /// Drains the look-ahead at the end of the stream.
     pub fn flush(&mut self, out: &mut Vec<f32>) {
-        for _ in 0..self.window {
+        for _ in 0..self.window + TP_DELAY {
             self.push(0.0, out);
         }
     }
 
     fn push(&mut self, x: f32, out: &mut Vec<f32>) {
-        let required = if x.abs() > self.ceiling {
-            self.ceiling / x.abs()
+        // The required gain is for the sample TP_DELAY back, whose true peak is now known.
+        let peak = self.detector.push(x);
+        let required = if peak > self.ceiling {
+            self.ceiling / peak
         } else {
             1.0
         };
@@ -191,7 +341,7 @@ impl Limiter {
         }
         self.delay.push_back(x);
         self.index += 1;
-        if self.delay.len() <= self.window {
+        if self.delay.len() <= self.window + TP_DELAY {
             return;
         }
         // Minimum over the window that ends at the newest sample, i.e. looking ahead of
@@ -231,5 +381,37 @@ mod tests {
         // far from the spikes it is untouched.
         assert!((out[1_000] - input[1_000]).abs() < 1e-6);
         assert!((out[4_000] - input[4_000]).abs() < 1e-6);
+    }
+
+    #[test]
+    fn limiter_catches_peaks_between_samples() {
+        // A quarter-rate sine sampled 45° off its crests: samples at −3 dBFS, true peak
+        // 0 dBTP. A sample-peak limiter at −2 would let it through untouched.
+        let input: Vec<f32> = (0..44_100)
+            .map(|n| (std::f32::consts::FRAC_PI_2 * n as f32 + std::f32::consts::FRAC_PI_4).sin())
+            .collect();
+        let true_peak = |samples: &[f32]| {
+            let mut meter = Meter::new(true).unwrap();
+            meter.add(samples).unwrap();
+            meter.report().true_peak_dbtp
+        };
+        assert!(
+            true_peak(&input) > -0.5,
+            "the test signal peaks between samples"
+        );
+        let mut limiter = Limiter::new(-2.0);
+        let mut out = Vec::new();
+        limiter.process(&input, &mut out);
+        limiter.flush(&mut out);
+        assert_eq!(out.len(), input.len());
+        let measured = true_peak(&out);
+        assert!(
+            measured <= -1.9,
+            "true peak after limiting: {measured:.2} dBTP"
+        );
+        assert!(
+            measured > -2.5,
+            "limited no more than needed: {measured:.2} dBTP"
+        );
     }
 }

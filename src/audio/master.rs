@@ -10,9 +10,9 @@
 use std::path::Path;
 use std::sync::mpsc;
 
-use super::encode::{EpisodeTags, Mp3Writer};
+use super::encode::{EncoderSettings, EpisodeTags, Mp3Writer};
 use super::jingle::JingleSet;
-use super::loudness::{self, Limiter, LoudnessReport, Meter};
+use super::loudness::{self, Limiter, LoudnessReport, LoudnessTarget, Meter};
 use super::mix::{self, Item, Timeline};
 use crate::error::{Error, Result};
 
@@ -30,19 +30,29 @@ pub struct Mastered {
     pub loudness: LoudnessReport,
 }
 
+/// How the episode is mastered: the loudness target and the encoder settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MasterSettings {
+    pub loudness: LoudnessTarget,
+    pub encoder: EncoderSettings,
+}
+
 /// Renders, levels and encodes the episode into a temporary MP3 in `dir`.
 pub fn master(
     timeline: &Timeline,
     jingles: &JingleSet,
     dir: &Path,
     tags: &EpisodeTags,
+    settings: &MasterSettings,
 ) -> Result<Mastered> {
+    let target = settings.loudness.integrated_lufs;
+    let ceiling = settings.loudness.limiter_ceiling();
     let raw = measure(timeline, jingles, None)?;
-    let gain = solve_gain(loudness::TARGET_LUFS - raw, |gain| {
-        measure(timeline, jingles, Some(gain))
+    let gain = solve_gain(target, target - raw, |gain| {
+        measure(timeline, jingles, Some((gain, ceiling)))
     })?;
 
-    let writer = Mp3Writer::create(dir, tags)?;
+    let writer = Mp3Writer::create(dir, tags, &settings.encoder)?;
     let (sender, receiver) = mpsc::sync_channel::<Vec<f32>>(8);
     let encoder = std::thread::spawn(move || -> Result<Mp3Writer> {
         let mut writer = writer;
@@ -53,7 +63,7 @@ pub fn master(
     });
 
     let mut meter = Meter::new(true)?;
-    let mut limiter = Limiter::new(loudness::LIMITER_CEILING_DBFS);
+    let mut limiter = Limiter::new(ceiling);
     let linear = loudness::db_to_gain(gain);
     let send = |block: Vec<f32>, meter: &mut Meter| -> Result<()> {
         meter.add(&block)?;
@@ -87,9 +97,9 @@ pub fn master(
 ///
 /// The limiter takes more loudness off as the gain rises, so the loudness grows slower than
 /// the gain: a secant search on `measured(gain) − target`, starting from the linear guess.
-fn solve_gain(first_guess: f64, measured: impl Fn(f64) -> Result<f64>) -> Result<f64> {
+fn solve_gain(target: f64, first_guess: f64, measured: impl Fn(f64) -> Result<f64>) -> Result<f64> {
     let mut gain = first_guess;
-    let mut error = loudness::TARGET_LUFS - measured(gain)?;
+    let mut error = target - measured(gain)?;
     let mut previous: Option<(f64, f64)> = None;
     for _ in 0..MAX_CORRECTIONS {
         if error.abs() < TOLERANCE_LU {
@@ -104,17 +114,18 @@ fn solve_gain(first_guess: f64, measured: impl Fn(f64) -> Result<f64>) -> Result
             .clamp(0.1, 1.0);
         previous = Some((gain, error));
         gain += error / slope;
-        error = loudness::TARGET_LUFS - measured(gain)?;
+        error = target - measured(gain)?;
     }
     Ok(gain)
 }
 
-/// Integrated loudness of the mix, raw or with `gain_db` and the limiter applied.
+/// Integrated loudness of the mix, raw or with a gain (dB) and the limiter (ceiling in
+/// dBTP) applied.
 ///
 /// Items are separated by pauses longer than the limiter's look-ahead and release, so the
 /// timeline is cut into one run of items per core, each limited and metered on its own
 /// thread; the meters are then combined (silence between runs is below the gate anyway).
-fn measure(timeline: &Timeline, jingles: &JingleSet, gain_db: Option<f64>) -> Result<f64> {
+fn measure(timeline: &Timeline, jingles: &JingleSet, gain_db: Option<(f64, f64)>) -> Result<f64> {
     let runs = split_runs(
         &timeline.items,
         std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -135,16 +146,16 @@ fn measure(timeline: &Timeline, jingles: &JingleSet, gain_db: Option<f64>) -> Re
     Ok(Meter::integrated_of_many(&meters))
 }
 
-fn measure_run(run: &[Item], jingles: &JingleSet, gain_db: Option<f64>) -> Result<Meter> {
+fn measure_run(run: &[Item], jingles: &JingleSet, gain_db: Option<(f64, f64)>) -> Result<Meter> {
     let mut meter = Meter::new(false)?;
     let from = run.first().map_or(0, |i| i.start);
     match gain_db {
         None => {
             mix::render_items(run, jingles, from, &mut |block| meter.add(block))?;
         }
-        Some(db) => {
+        Some((db, ceiling)) => {
             let linear = loudness::db_to_gain(db);
-            let mut limiter = Limiter::new(loudness::LIMITER_CEILING_DBFS);
+            let mut limiter = Limiter::new(ceiling);
             let mut out = Vec::new();
             mix::render_items(run, jingles, from, &mut |block| {
                 let gained: Vec<f32> = block.iter().map(|s| s * linear).collect();
@@ -160,15 +171,18 @@ fn measure_run(run: &[Item], jingles: &JingleSet, gain_db: Option<f64>) -> Resul
     Ok(meter)
 }
 
-/// Cuts items into at most `n` consecutive runs of similar length.
+/// Cuts items into at most `n` consecutive runs of similar length, never between items
+/// that overlap (a crossfade, the music bed).
 fn split_runs(items: &[Item], n: usize) -> Vec<&[Item]> {
     let total: u64 = items.iter().map(|i| i.len).sum();
     let share = total.div_ceil(n.max(1) as u64).max(1);
     let mut runs = Vec::new();
-    let (mut start, mut acc) = (0, 0);
+    let (mut start, mut acc, mut reach) = (0, 0, 0);
     for (i, item) in items.iter().enumerate() {
         acc += item.len;
-        if acc >= share && runs.len() + 1 < n {
+        reach = reach.max(item.end());
+        let clear = items.get(i + 1).is_some_and(|next| next.start >= reach);
+        if acc >= share && clear && runs.len() + 1 < n {
             runs.push(&items[start..=i]);
             start = i + 1;
             acc = 0;

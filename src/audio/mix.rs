@@ -1,10 +1,18 @@
 //! Mix: lays clips and jingles out on a timeline (the rundown) and renders it as a stream.
 //!
-//! The rundown is: intro jingle, opening, quote, each story after the transition jingle,
-//! the transition jingle and the briefs, closing, outro jingle, with pauses between. Every
-//! item fades in and out over a few milliseconds and pauses are true silence, so no join
-//! can click. Chapters and transcript cues come from the same timeline, so they are exact.
+//! The rundown is: intro jingle, opening (over the music bed, when the show has one),
+//! quote, each story after the stinger, the section sting and the briefs, closing, outro
+//! jingle, with pauses between — or, with a crossfade set, the voice coming in over the end
+//! of the jingle before it. Every item fades in and out over a few milliseconds and pauses
+//! are true silence, so no join can click. The bed is ducked under the voice by an envelope
+//! drawn from the timeline itself (where the opening is spoken is known to the sample).
+//! Chapters and transcript cues come from the same timeline, so they are exact.
+//!
+//! Items may overlap (crossfades, the bed): rendering adds them into a short bus that is
+//! handed on as soon as no later item can reach it, so memory holds the overlap, not the
+//! episode.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 
 use super::jingle::{JingleKind, JingleSet};
@@ -30,7 +38,21 @@ pub struct RundownTimes {
     pub speech_fade_ms: u64,
     pub jingle_fade_in_ms: u64,
     pub jingle_fade_out_ms: u64,
+    /// How long the voice after a jingle overlaps the jingle's end (the jingle fading out
+    /// under it); 0 puts `pause_after_jingle_ms` of silence between them instead.
+    pub crossfade_ms: u64,
+    /// Music bed alone before the opening voice comes in.
+    pub bed_lead_ms: u64,
+    /// Music bed after the opening voice ends, rising back and fading out.
+    pub bed_tail_ms: u64,
+    /// Level of the bed under the voice, dB relative to its own level.
+    pub bed_duck_db: f32,
+    /// How long the bed takes to duck before the voice and to rise after it.
+    pub duck_ms: u64,
 }
+
+/// Longest pause, fade or overlap accepted, in milliseconds.
+const MAX_RUNDOWN_MS: u64 = 30_000;
 
 impl Default for RundownTimes {
     fn default() -> Self {
@@ -42,7 +64,43 @@ impl Default for RundownTimes {
             speech_fade_ms: 8,
             jingle_fade_in_ms: 3,
             jingle_fade_out_ms: 20,
+            crossfade_ms: 0,
+            bed_lead_ms: 2_000,
+            bed_tail_ms: 1_500,
+            bed_duck_db: -15.0,
+            duck_ms: 400,
         }
+    }
+}
+
+impl RundownTimes {
+    /// Why these times cannot be used, if they cannot.
+    pub fn problem(&self) -> Option<String> {
+        let times = [
+            ("pause_after_jingle_ms", self.pause_after_jingle_ms),
+            ("pause_between_stories_ms", self.pause_between_stories_ms),
+            ("pause_within_story_ms", self.pause_within_story_ms),
+            ("tail_ms", self.tail_ms),
+            ("speech_fade_ms", self.speech_fade_ms),
+            ("jingle_fade_in_ms", self.jingle_fade_in_ms),
+            ("jingle_fade_out_ms", self.jingle_fade_out_ms),
+            ("crossfade_ms", self.crossfade_ms),
+            ("bed_lead_ms", self.bed_lead_ms),
+            ("bed_tail_ms", self.bed_tail_ms),
+            ("duck_ms", self.duck_ms),
+        ];
+        if let Some((name, ms)) = times.iter().find(|(_, ms)| *ms > MAX_RUNDOWN_MS) {
+            return Some(format!(
+                "rundown.{name} is {ms} ms; at most {MAX_RUNDOWN_MS} ms"
+            ));
+        }
+        if !(-60.0..=0.0).contains(&self.bed_duck_db) {
+            return Some(format!(
+                "rundown.bed_duck_db must be between -60 and 0, got {}",
+                self.bed_duck_db
+            ));
+        }
+        None
     }
 }
 
@@ -61,7 +119,7 @@ pub enum Source {
     Jingle(JingleKind),
 }
 
-/// One sound on the timeline; items never overlap.
+/// One sound on the timeline; items are in order of their start and may overlap.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub source: Source,
@@ -71,6 +129,44 @@ pub struct Item {
     pub len: u64,
     pub fade_in: u64,
     pub fade_out: u64,
+    /// Ducking under the voice (the music bed).
+    pub duck: Option<Duck>,
+}
+
+impl Item {
+    /// The sample after its last.
+    pub fn end(&self) -> u64 {
+        self.start + self.len
+    }
+}
+
+/// Where an item is ducked: `spans` (samples from the item's start) are at `gain`, reached
+/// and left over `ramp` samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Duck {
+    pub gain: f32,
+    pub ramp: u64,
+    pub spans: Vec<(u64, u64)>,
+}
+
+impl Duck {
+    /// The gain at sample `at` of the item.
+    fn level(&self, at: u64) -> f32 {
+        // How far into the duck (0 = full level, 1 = ducked), the deepest of the spans.
+        let depth = self
+            .spans
+            .iter()
+            .map(|&(from, to)| {
+                let distance = from.saturating_sub(at).max(at.saturating_sub(to));
+                if distance >= self.ramp {
+                    0.0
+                } else {
+                    1.0 - distance as f32 / self.ramp.max(1) as f32
+                }
+            })
+            .fold(0.0f32, f32::max);
+        1.0 + (self.gain - 1.0) * depth
+    }
 }
 
 /// A chapter: one per segment of the script.
@@ -79,6 +175,9 @@ pub struct Chapter {
     pub title: String,
     pub start_ms: u64,
     pub end_ms: u64,
+    /// The story's own page (JSON chapters `url`, ID3 `WXXX` in the CHAP frame).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// A transcript cue.
@@ -106,68 +205,55 @@ pub fn rundown(
     jingles: &JingleSet,
     times: &RundownTimes,
 ) -> Timeline {
-    let mut t = 0u64;
-    let mut items = Vec::new();
+    let mut layout = Layout {
+        jingles,
+        times,
+        t: 0,
+        items: Vec::new(),
+        bed: None,
+    };
     let mut chapters = Vec::new();
     let mut cues = Vec::new();
-    let place_jingle = |kind: JingleKind, t: &mut u64, items: &mut Vec<Item>| {
-        let len = jingles.get(kind).len() as u64;
-        items.push(Item {
-            source: Source::Jingle(kind),
-            start: *t,
-            len,
-            fade_in: ms_to_samples(times.jingle_fade_in_ms),
-            fade_out: ms_to_samples(times.jingle_fade_out_ms),
-        });
-        *t += len + ms_to_samples(times.pause_after_jingle_ms);
-    };
 
-    place_jingle(JingleKind::Intro, &mut t, &mut items);
+    layout.jingle(JingleKind::Intro);
     let mut previous_story = None;
     for (segment, clip) in script.segments.iter().zip(clips) {
         // A story cut in several segments for an engine's request limit is one chapter, read
         // on with a short pause.
         let first_of_story = previous_story != Some(segment.story);
         previous_story = Some(segment.story);
-        if !first_of_story {
-            t -= ms_to_samples(times.pause_between_stories_ms);
-            t += ms_to_samples(times.pause_within_story_ms);
+        if first_of_story {
+            layout.end_bed();
+        } else {
+            layout.t -= ms_to_samples(times.pause_between_stories_ms);
+            layout.t += ms_to_samples(times.pause_within_story_ms);
         }
-        let chapter_start = if segment.index == 0 { 0 } else { t };
-        if first_of_story && matches!(segment.kind, StoryKind::Story | StoryKind::Briefs) {
-            place_jingle(JingleKind::Transition, &mut t, &mut items);
+        let chapter_start = if segment.index == 0 { 0 } else { layout.t };
+        if first_of_story {
+            match segment.kind {
+                StoryKind::Story => layout.jingle(JingleKind::Transition),
+                StoryKind::Briefs => layout.jingle(JingleKind::Sting),
+                StoryKind::Opening => layout.start_bed(),
+                _ => {}
+            }
         }
-        let take = clip
-            .samples
-            .saturating_sub(clip.lead_silence + clip.tail_silence)
-            .max(1);
-        let len = resample::output_len(take, clip.sample_rate, EPISODE_RATE);
-        let clip_start = t;
-        items.push(Item {
-            source: Source::Clip {
-                path: clip.path.clone(),
-                rate: clip.sample_rate,
-                gain: loudness::db_to_gain(loudness::SPEECH_LUFS - clip.loudness_lufs),
-                skip: clip.lead_silence,
-                take,
-            },
-            start: clip_start,
-            len,
-            fade_in: ms_to_samples(times.speech_fade_ms),
-            fade_out: ms_to_samples(times.speech_fade_ms),
-        });
-        t += len + ms_to_samples(times.pause_between_stories_ms);
-        cues.extend(segment_cues(segment, clip, clip_start, clip_start + len));
+        let (clip_start, clip_end) = layout.speech(clip);
+        cues.extend(segment_cues(segment, clip, clip_start, clip_end));
         if first_of_story {
             chapters.push(Chapter {
                 title: segment.title.clone(),
                 start_ms: samples_to_ms(chapter_start),
                 end_ms: 0,
+                url: segment.link.clone(),
             });
         }
     }
-    place_jingle(JingleKind::Outro, &mut t, &mut items);
-    let total = items.last().map_or(0, |i| i.start + i.len) + ms_to_samples(times.tail_ms);
+    layout.end_bed();
+    layout.jingle(JingleKind::Outro);
+    let mut items = layout.items;
+    items.sort_by_key(|i| i.start);
+    let last_end = items.iter().map(Item::end).max().unwrap_or(0);
+    let total = last_end + ms_to_samples(times.tail_ms);
     let total_ms = samples_to_ms(total);
     for i in 0..chapters.len() {
         chapters[i].end_ms = chapters.get(i + 1).map_or(total_ms, |next| next.start_ms);
@@ -177,6 +263,106 @@ pub fn rundown(
         chapters,
         cues,
         total,
+    }
+}
+
+/// The rundown being laid out: `t` is where the next item goes.
+struct Layout<'a> {
+    jingles: &'a JingleSet,
+    times: &'a RundownTimes,
+    t: u64,
+    items: Vec<Item>,
+    /// The music bed under the opening: where it starts and the voice spans over it.
+    bed: Option<(u64, Vec<(u64, u64)>)>,
+}
+
+impl Layout<'_> {
+    /// Places a jingle; what follows starts after a pause, or over its end with a crossfade.
+    fn jingle(&mut self, kind: JingleKind) {
+        let len = self.jingles.get(kind).len() as u64;
+        let overlap = ms_to_samples(self.times.crossfade_ms).min(len / 2);
+        self.items.push(Item {
+            source: Source::Jingle(kind),
+            start: self.t,
+            len,
+            fade_in: ms_to_samples(self.times.jingle_fade_in_ms),
+            fade_out: ms_to_samples(self.times.jingle_fade_out_ms).max(overlap),
+            duck: None,
+        });
+        self.t += if overlap > 0 {
+            len - overlap
+        } else {
+            len + ms_to_samples(self.times.pause_after_jingle_ms)
+        };
+    }
+
+    /// Places a speech clip (without the engine's leading and trailing silence) and the
+    /// pause after it; returns where it starts and ends.
+    fn speech(&mut self, clip: &ClipFile) -> (u64, u64) {
+        let take = clip
+            .samples
+            .saturating_sub(clip.lead_silence + clip.tail_silence)
+            .max(1);
+        let len = resample::output_len(take, clip.sample_rate, EPISODE_RATE);
+        let start = self.t;
+        self.items.push(Item {
+            source: Source::Clip {
+                path: clip.path.clone(),
+                rate: clip.sample_rate,
+                gain: loudness::db_to_gain(loudness::SPEECH_LUFS - clip.loudness_lufs),
+                skip: clip.lead_silence,
+                take,
+            },
+            start,
+            len,
+            fade_in: ms_to_samples(self.times.speech_fade_ms),
+            fade_out: ms_to_samples(self.times.speech_fade_ms),
+            duck: None,
+        });
+        if let Some((_, spans)) = &mut self.bed {
+            spans.push((start, start + len));
+        }
+        self.t += len + ms_to_samples(self.times.pause_between_stories_ms);
+        (start, start + len)
+    }
+
+    /// Starts the show's music bed, if it has one: it plays alone for a moment, then the
+    /// voice comes in over it.
+    fn start_bed(&mut self) {
+        if self.jingles.bed.as_ref().is_some_and(|b| !b.is_empty()) {
+            self.bed = Some((self.t, Vec::new()));
+            self.t += ms_to_samples(self.times.bed_lead_ms);
+        }
+    }
+
+    /// Ends the music bed after the last voice over it: it rises back, fades out, and the
+    /// next item follows after the usual pause between stories.
+    fn end_bed(&mut self) {
+        let Some((start, spans)) = self.bed.take() else {
+            return;
+        };
+        let voice_end = spans.last().map_or(self.t, |&(_, end)| end);
+        let wanted = voice_end + ms_to_samples(self.times.bed_tail_ms) - start;
+        let len = wanted.min(self.jingles.get(JingleKind::Bed).len() as u64);
+        let tail = ms_to_samples(self.times.bed_tail_ms);
+        self.items.push(Item {
+            source: Source::Jingle(JingleKind::Bed),
+            start,
+            len,
+            fade_in: ms_to_samples(self.times.jingle_fade_in_ms),
+            fade_out: (tail / 2).max(ms_to_samples(self.times.jingle_fade_out_ms)),
+            duck: Some(Duck {
+                gain: loudness::db_to_gain(self.times.bed_duck_db as f64),
+                ramp: ms_to_samples(self.times.duck_ms),
+                spans: spans
+                    .iter()
+                    .map(|&(from, to)| (from - start, to - start))
+                    .collect(),
+            }),
+        });
+        self.t = self
+            .t
+            .max(start + len + ms_to_samples(self.times.pause_between_stories_ms));
     }
 }
 
@@ -230,8 +416,8 @@ fn segment_cues(
 /// Block size handed to the sink.
 const BLOCK: usize = 16_384;
 
-/// Renders the timeline in order, handing blocks of samples to `sink`; holds one item in
-/// memory at a time.
+/// Renders the timeline in order, handing blocks of samples to `sink`; holds one item (and
+/// what overlaps it) in memory at a time.
 pub fn render(
     timeline: &Timeline,
     jingles: &JingleSet,
@@ -249,11 +435,19 @@ pub fn render_items(
     from: u64,
     sink: &mut dyn FnMut(&[f32]) -> Result<()>,
 ) -> Result<u64> {
-    let mut t = from;
-    for item in items {
-        emit_silence(item.start.saturating_sub(t), sink)?;
+    let mut bus = Bus::new(from);
+    for (i, item) in items.iter().enumerate() {
+        // Nothing still to come starts before this item: what lies before it is final.
+        bus.flush_until(item.start, sink)?;
+        let next_start = items.get(i + 1).map_or(u64::MAX, |next| next.start);
+        let mut at = item.start;
         let mut shaper = Shaper::new(item);
-        let mut out = |block: &[f32]| shaper.process(block, sink);
+        let mut mix = |shaped: &[f32]| -> Result<()> {
+            bus.add(at, shaped);
+            at += shaped.len() as u64;
+            bus.flush_until(at.min(next_start), sink)
+        };
+        let mut out = |block: &[f32]| shaper.process(block, &mut mix);
         match &item.source {
             Source::Jingle(kind) => {
                 for block in jingles.get(*kind).chunks(BLOCK) {
@@ -271,16 +465,69 @@ pub fn render_items(
                 resample::resample_stream(&mut blocks, *rate, EPISODE_RATE, &mut out)?;
             }
         }
-        shaper.finish(sink)?;
-        t = item.start + item.len;
+        shaper.finish(&mut mix)?;
     }
-    Ok(t)
+    let end = items.iter().map(Item::end).max().unwrap_or(from).max(from);
+    bus.flush_until(end, sink)?;
+    Ok(end)
+}
+
+/// Where overlapping items are added together: samples from `start` on that may still
+/// receive more, handed on once final.
+struct Bus {
+    start: u64,
+    samples: VecDeque<f32>,
+}
+
+impl Bus {
+    fn new(start: u64) -> Bus {
+        Bus {
+            start,
+            samples: VecDeque::new(),
+        }
+    }
+
+    /// Adds `block` from sample `at` (never before what was already handed on).
+    fn add(&mut self, at: u64, block: &[f32]) {
+        let offset = at.saturating_sub(self.start) as usize;
+        let skip = self.start.saturating_sub(at) as usize;
+        let block = &block[skip.min(block.len())..];
+        if self.samples.len() < offset + block.len() {
+            self.samples.resize(offset + block.len(), 0.0);
+        }
+        for (slot, &x) in self.samples.range_mut(offset..).zip(block) {
+            *slot += x;
+        }
+    }
+
+    /// Hands on every sample before `until` (silence where nothing played).
+    fn flush_until(
+        &mut self,
+        until: u64,
+        sink: &mut dyn FnMut(&[f32]) -> Result<()>,
+    ) -> Result<()> {
+        let n = until.saturating_sub(self.start);
+        let held = (self.samples.len() as u64).min(n) as usize;
+        let (a, b) = self.samples.as_slices();
+        let from_a = held.min(a.len());
+        if from_a > 0 {
+            sink(&a[..from_a])?;
+        }
+        if held > from_a {
+            sink(&b[..held - from_a])?;
+        }
+        self.samples.drain(..held);
+        emit_silence(n - held as u64, sink)?;
+        self.start = self.start.max(until);
+        Ok(())
+    }
 }
 
 /// Applies an item's gain and fades to its samples as they stream, and holds it to its
 /// exact length (padding with silence or cutting).
 struct Shaper {
     gain: f32,
+    duck: Option<Duck>,
     len: u64,
     fade_in: u64,
     fade_out: u64,
@@ -296,6 +543,7 @@ impl Shaper {
         };
         Shaper {
             gain,
+            duck: item.duck.clone(),
             len: item.len,
             fade_in: item.fade_in,
             fade_out: item.fade_out,
@@ -336,6 +584,9 @@ impl Shaper {
         }
         if from_end < self.fade_out {
             level *= curve(from_end, self.fade_out);
+        }
+        if let Some(duck) = &self.duck {
+            level *= duck.level(at);
         }
         level
     }

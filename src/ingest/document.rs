@@ -23,6 +23,8 @@ pub enum DocBlock {
     Heading {
         level: u8,
         text: String,
+        /// Where the heading links to (an `http(s)` URL), the story's own page.
+        link: Option<String>,
     },
     Paragraph(String),
     /// A list item; a bold lead-in is separated from the rest by « • ».
@@ -70,7 +72,7 @@ pub fn to_issue(
     for (order, block) in blocks.into_iter().enumerate() {
         match block {
             DocBlock::Heading { text, .. } if Some(&text) == page_title.as_ref() => {}
-            DocBlock::Heading { text, .. } => {
+            DocBlock::Heading { text, link, .. } => {
                 let kind = if is_briefs_heading(&text) {
                     StoryKind::Briefs
                 } else {
@@ -81,6 +83,7 @@ pub fn to_issue(
                     kind,
                     blocks: Vec::new(),
                     order,
+                    link,
                 });
             }
             DocBlock::Paragraph(text) | DocBlock::ListItem(text) => match stories.last_mut() {
@@ -109,6 +112,7 @@ pub fn to_issue(
             kind: StoryKind::Story,
             blocks: std::mem::take(&mut intro),
             order: 0,
+            link: None,
         });
     }
     let headlines = stories
@@ -132,7 +136,7 @@ fn page_title(title: &Option<String>, blocks: &[DocBlock]) -> Option<String> {
     let headings: Vec<(u8, &String)> = blocks
         .iter()
         .filter_map(|b| match b {
-            DocBlock::Heading { level, text } => Some((*level, text)),
+            DocBlock::Heading { level, text, .. } => Some((*level, text)),
             _ => None,
         })
         .collect();
@@ -156,14 +160,22 @@ fn clean_block(block: DocBlock) -> Option<DocBlock> {
             .then_some(text)
     };
     match block {
-        DocBlock::Heading { level, text } => keep(&text).map(|text| DocBlock::Heading {
+        DocBlock::Heading { level, text, link } => keep(&text).map(|text| DocBlock::Heading {
             level,
             text: text.trim_end_matches([':', '.']).trim().to_string(),
+            link: link.filter(|l| is_web_link(l)),
         }),
         DocBlock::Paragraph(text) => keep(&text).map(DocBlock::Paragraph),
         DocBlock::ListItem(text) => keep(&text).map(DocBlock::ListItem),
         DocBlock::Quote(text) => keep(&text).map(DocBlock::Quote),
     }
+}
+
+/// Only absolute `http(s)` links are kept: they are published in the feed and the MP3.
+fn is_web_link(link: &str) -> bool {
+    let lower = link.trim().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !link.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Collapses white space (including non-breaking spaces used for layout) and drops emoji.

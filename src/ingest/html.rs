@@ -178,6 +178,7 @@ fn walk(element: ElementRef, out: &mut Vec<DocBlock>) {
             out.push(DocBlock::Heading {
                 level,
                 text: inline_text(element),
+                link: first_link(element),
             });
         }
         "li" => out.push(DocBlock::ListItem(list_item_text(element))),
@@ -244,7 +245,11 @@ fn leaf_block(element: ElementRef) -> DocBlock {
     let all_bold = styled_bold || (!bold.is_empty() && normalise(&bold) == normalise(&text));
     let short = text.chars().count() <= 100 && !text.trim_end().ends_with(['.', '!', '?', '…']);
     if all_bold && short {
-        DocBlock::Heading { level: 3, text }
+        DocBlock::Heading {
+            level: 3,
+            text,
+            link: first_link(element),
+        }
     } else {
         DocBlock::Paragraph(text)
     }
@@ -280,6 +285,16 @@ fn list_item_text(element: ElementRef) -> String {
 }
 
 /// The visible text of an element, skipping hidden and non-text parts.
+/// The first link inside an element (a headline that links to the story's page).
+fn first_link(element: ElementRef) -> Option<String> {
+    element
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .find(|e| e.value().name() == "a")
+        .and_then(|a| a.value().attr("href"))
+        .map(|href| href.trim().to_string())
+}
+
 fn inline_text(element: ElementRef) -> String {
     let mut out = String::new();
     collect_text(element, &mut out);
@@ -322,7 +337,7 @@ mod tests {
             r##"<html><head><title>The Brief</title><style>p{color:red}</style></head><body>
             <div style="display:none;max-height:0">Preview text nobody sees</div>
             <table><tr><td><a href="#">View in browser</a></td></tr>
-            <tr><td style="font-size:22px;font-weight:bold">Chips are back</td></tr>
+            <tr><td style="font-size:22px;font-weight:bold"><a href="https://example.com/chips">Chips are back</a></td></tr>
             <tr><td>Nvidia <b>ships</b> a GPU.<br>It is fast.<img src="https://t.example/p.gif" width="1" height="1"></td></tr>
             <tr><td><ul><li><strong>Rain</strong> tomorrow.</li></ul></td></tr></table>
             <script>alert(1)</script></body></html>"##,
@@ -334,7 +349,8 @@ mod tests {
                 DocBlock::Paragraph("View in browser".into()),
                 DocBlock::Heading {
                     level: 3,
-                    text: "Chips are back".into()
+                    text: "Chips are back".into(),
+                    link: Some("https://example.com/chips".into()),
                 },
                 DocBlock::Paragraph("Nvidia ships a GPU. It is fast.".into()),
                 DocBlock::ListItem("Rain • tomorrow.".into()),

@@ -16,6 +16,7 @@ struct FrontMatter {
 pub fn parse(text: &str) -> Document {
     let mut document = Document::default();
     let mut heading: Option<u8> = None;
+    let mut heading_link: Option<String> = None;
     let mut buffer = String::new();
     let mut in_image = 0usize;
     let mut in_metadata = false;
@@ -38,12 +39,17 @@ pub fn parse(text: &str) -> Document {
             Event::Start(Tag::Heading { level, .. }) => {
                 buffer.clear();
                 heading = Some(heading_level(level));
+                heading_link = None;
+            }
+            Event::Start(Tag::Link { dest_url, .. }) if heading.is_some() => {
+                heading_link.get_or_insert_with(|| dest_url.to_string());
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some(level) = heading.take() {
                     document.blocks.push(DocBlock::Heading {
                         level,
                         text: std::mem::take(&mut buffer),
+                        link: heading_link.take(),
                     });
                 }
             }
@@ -122,7 +128,7 @@ mod tests {
     #[test]
     fn front_matter_headings_lists_and_quotes_are_read() {
         let doc = parse(
-            "---\ntitle: The Weekly\ndate: 2026-03-02\n---\n\n# The Weekly\n\nHello.\n\n## Chips\n\nText ![a chart](x.png) here.\n\n## Quick hits\n\n- **Rain** tomorrow.\n- Sun later.\n\n> Less is more. — Mies\n",
+            "---\ntitle: The Weekly\ndate: 2026-03-02\n---\n\n# The Weekly\n\nHello.\n\n## [Chips](https://example.com/chips)\n\nText ![a chart](x.png) here.\n\n## Quick hits\n\n- **Rain** tomorrow.\n- Sun later.\n\n> Less is more. — Mies\n",
         );
         assert_eq!(doc.title.as_deref(), Some("The Weekly"));
         assert_eq!(doc.date.map(|d| d.iso()).as_deref(), Some("2026-03-02"));
@@ -131,17 +137,20 @@ mod tests {
             vec![
                 DocBlock::Heading {
                     level: 1,
-                    text: "The Weekly".into()
+                    text: "The Weekly".into(),
+                    link: None,
                 },
                 DocBlock::Paragraph("Hello.".into()),
                 DocBlock::Heading {
                     level: 2,
-                    text: "Chips".into()
+                    text: "Chips".into(),
+                    link: Some("https://example.com/chips".into()),
                 },
                 DocBlock::Paragraph("Text  here.".into()),
                 DocBlock::Heading {
                     level: 2,
-                    text: "Quick hits".into()
+                    text: "Quick hits".into(),
+                    link: None,
                 },
                 DocBlock::ListItem("Rain •  tomorrow.".into()),
                 DocBlock::ListItem("Sun later.".into()),

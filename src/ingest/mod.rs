@@ -66,6 +66,8 @@ pub struct Story {
     /// Where the story starts in the source, in blocks (lines for plain text): stories are
     /// read in a rundown order (briefs last), this keeps the way back to the issue.
     pub order: usize,
+    /// The story's own page, when the issue links its headline.
+    pub link: Option<String>,
 }
 
 /// What role a story plays in the episode.

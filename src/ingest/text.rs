@@ -59,7 +59,11 @@ pub fn generic(text: &str) -> Document {
                 && !p.ends_with(['.', '!', '?', '…', ':', ';', ','])
                 && p.chars().next().is_some_and(|c| !c.is_lowercase());
             if heading {
-                DocBlock::Heading { level: 2, text: p }
+                DocBlock::Heading {
+                    level: 2,
+                    text: p,
+                    link: None,
+                }
             } else if let Some(item) = p
                 .strip_prefix("- ")
                 .or_else(|| p.strip_prefix("• "))
@@ -104,6 +108,7 @@ pub fn parse(text: &str, language: Option<&str>) -> Result<Issue, String> {
             kind: StoryKind::Quote,
             blocks: vec![Block::Quote { text, author }],
             order: 1,
+            link: None,
         });
     }
     let first_body_line = if stories.is_empty() { 1 } else { 2 };
@@ -127,6 +132,7 @@ pub fn parse(text: &str, language: Option<&str>) -> Result<Issue, String> {
             kind: StoryKind::Briefs,
             blocks: briefs,
             order: first_body_line + first_brief.unwrap_or(0),
+            link: None,
         });
     }
     Ok(Issue {
@@ -510,6 +516,7 @@ fn segment(headlines: &[String], lines: &[Line], first_line: usize) -> Result<Ve
             kind: StoryKind::Story,
             blocks: Vec::new(),
             order: usize::MAX,
+            link: None,
         })
         .collect();
     for (((text, _, _), story), position) in paragraphs.iter().zip(assignment).zip(positions) {

@@ -16,6 +16,8 @@ struct JsonChapter<'a> {
     start_time: f64,
     end_time: f64,
     title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
 }
 
 /// The chapters file's JSON text.
@@ -28,6 +30,7 @@ pub fn chapters_json(chapters: &[Chapter]) -> String {
                 start_time: c.start_ms as f64 / 1000.0,
                 end_time: c.end_ms as f64 / 1000.0,
                 title: &c.title,
+                url: c.url.as_deref(),
             })
             .collect(),
     };

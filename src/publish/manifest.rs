@@ -13,7 +13,7 @@ use crate::audio::mix::Chapter;
 use crate::error::{Error, Result};
 
 /// Format version of manifests written by this build.
-pub const MANIFEST_VERSION: u32 = 2;
+pub const MANIFEST_VERSION: u32 = 3;
 
 /// One published episode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

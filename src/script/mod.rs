@@ -33,6 +33,9 @@ pub struct Segment {
     pub story: usize,
     pub title: String,
     pub kind: StoryKind,
+    /// The story's own page, when the issue links it (chapter link, show notes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     pub ssml: String,
     /// Characters of spoken text (what cloud voices bill).
     pub chars: usize,
@@ -142,18 +145,25 @@ pub fn build_with(issue: &Issue, show: &Show, flavor: Flavor) -> Script {
     let words = Words::for_language(&lang);
     let date = spoken_date(issue, &lang);
 
-    let mut stories: Vec<(String, StoryKind, Vec<Part>)> = Vec::new();
+    let mut stories: Vec<(String, StoryKind, Option<String>, Vec<Part>)> = Vec::new();
     stories.push((
         words.opening.to_string(),
         StoryKind::Opening,
+        None,
         opening(issue, show, &date, &words),
     ));
     for story in &issue.stories {
-        stories.push((story.title.clone(), story.kind, story_parts(story, &words)));
+        stories.push((
+            story.title.clone(),
+            story.kind,
+            story.link.clone(),
+            story_parts(story, &words),
+        ));
     }
     stories.push((
         words.closing.to_string(),
         StoryKind::Closing,
+        None,
         closing(show, &date, &words),
     ));
 
@@ -165,13 +175,14 @@ pub fn build_with(issue: &Issue, show: &Show, flavor: Flavor) -> Script {
         flavor,
     };
     let mut segments = Vec::new();
-    for (story, (title, kind, parts)) in stories.into_iter().enumerate() {
+    for (story, (title, kind, link, parts)) in stories.into_iter().enumerate() {
         for draft in ssml_doc::story_documents(&parts, &style) {
             segments.push(Segment {
                 index: segments.len(),
                 story,
                 title: title.clone(),
                 kind,
+                link: link.clone(),
                 ssml: draft.ssml,
                 chars: draft.chars,
                 cues: draft.cues,
@@ -246,7 +257,14 @@ pub fn show_notes(issue: &Issue, language: &str) -> String {
     );
     for story in &issue.stories {
         match story.kind {
-            StoryKind::Story => html.push_str(&format!("<li>{}</li>", escape(&story.title))),
+            StoryKind::Story => match &story.link {
+                Some(link) => html.push_str(&format!(
+                    "<li><a href=\"{}\">{}</a></li>",
+                    escape(link).replace('"', "&quot;"),
+                    escape(&story.title)
+                )),
+                None => html.push_str(&format!("<li>{}</li>", escape(&story.title))),
+            },
             StoryKind::Briefs => {
                 let briefs: Vec<String> = story
                     .blocks
