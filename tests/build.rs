@@ -506,20 +506,77 @@ fn the_seed_episode_has_its_chapters_in_order() {
     assert_eq!(titles[6], "En bref");
     assert_eq!(titles[7], "Au revoir");
 
-    // ffprobe reads the same chapters from the MP3.
+    // ffprobe reads the same chapters, at the same times, from the MP3.
     let probe = Command::new("ffprobe")
         .args(["-v", "error", "-show_chapters", "-of", "json"])
         .arg(ws.out.join("episodes/2025-02-24.mp3"))
         .output()
         .expect("ffprobe runs (install ffmpeg)");
     let json: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
-    let probed: Vec<String> = json["chapters"]
+    let probed: Vec<(String, String)> = json["chapters"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["tags"]["title"].as_str().unwrap().to_string())
+        .map(|c| {
+            let title = c["tags"]["title"].as_str().unwrap().to_string();
+            (title, c["start_time"].as_str().unwrap().to_string())
+        })
         .collect();
-    assert_eq!(probed, titles);
+    let text = std::fs::read_to_string(ws.out.join("episodes/2025-02-24.chapters.json")).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let listed: Vec<(String, String)> = file["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let title = c["title"].as_str().unwrap().to_string();
+            (title, format!("{:.6}", c["startTime"].as_f64().unwrap()))
+        })
+        .collect();
+    assert_eq!(probed, listed);
+}
+
+#[test]
+fn a_linked_headline_becomes_the_chapter_link_everywhere() {
+    let ws = workspace();
+    let issue = common::root().join("tests/fixtures/newsletter.md");
+    let output = audition(&[
+        "build",
+        issue.to_str().unwrap(),
+        "--out",
+        ws.out.to_str().unwrap(),
+        "--cache",
+        ws.cache.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let link = "https://example.com/news/chipmakers";
+    let text = std::fs::read_to_string(ws.out.join("episodes/2026-03-09.chapters.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let chapters = json["chapters"].as_array().unwrap();
+    let linked: Vec<&serde_json::Value> = chapters.iter().filter(|c| c["url"] == link).collect();
+    assert_eq!(linked.len(), 1, "{text}");
+    assert_eq!(linked[0]["title"], "Chipmakers slow their spending");
+    assert!(
+        chapters.iter().filter(|c| c.get("url").is_some()).count() == 1,
+        "only the linked story has a url"
+    );
+
+    let tag = id3::Tag::read_from_path(ws.out.join("episodes/2026-03-09.mp3")).unwrap();
+    let urls: Vec<String> = tag
+        .chapters()
+        .flat_map(|c| c.frames.clone())
+        .filter_map(|f| f.content().extended_link().map(|l| l.link.clone()))
+        .collect();
+    assert_eq!(urls, [link], "one WXXX sub-frame, in the story's CHAP");
+
+    let channel = read_feed(&ws.out);
+    let notes = channel.items[0].content().unwrap_or_default();
+    assert!(
+        notes.contains(&format!(
+            "<a href=\"{link}\">Chipmakers slow their spending</a>"
+        )),
+        "{notes}"
+    );
 }
 
 fn list(dir: &Path) -> Vec<String> {

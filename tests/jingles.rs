@@ -84,29 +84,13 @@ fn a_show_with_jingle_files_plays_them_instead_of_the_chimes() {
     tone_wav(&wav, 1.5);
     let ogg = convert(&wav, "ogg");
     let flac = convert(&wav, "flac");
-    let show_text = std::fs::read_to_string(common::qant_show()).unwrap();
-    let show_text = show_text
-        .replace(
-            "../../voices/lexicons/",
-            common::root().join("voices/lexicons/").to_str().unwrap(),
-        )
-        .replace(
-            "../../voices/fr-espeak.toml",
-            common::root()
-                .join("voices/fr-espeak.toml")
-                .to_str()
-                .unwrap(),
-        )
-        .replace(
-            "\"cover.jpg\"",
-            &format!("{:?}", common::root().join("feeds/qant/cover.jpg")),
-        )
-        + &format!(
-            "\n[jingles]\nintro = {:?}\ntransition = {:?}\noutro = {:?}\n[rundown]\npause_after_jingle_ms = 500\n",
+    let show = common::qant_show_with(
+        dir.path(),
+        &format!(
+            "[jingles]\nintro = {:?}\ntransition = {:?}\noutro = {:?}\n[rundown]\npause_after_jingle_ms = 500\n",
             wav, ogg, flac
-        );
-    let show = dir.path().join("show.toml");
-    std::fs::write(&show, show_text).unwrap();
+        ),
+    );
     let out = dir.path().join("public");
     let cache = dir.path().join("cache");
     let output = common::audition(&[

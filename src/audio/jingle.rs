@@ -46,7 +46,7 @@ impl JingleSet {
         let load =
             |file: &Option<std::path::PathBuf>, make: fn() -> Vec<f32>| -> Result<Vec<f32>> {
                 let mut samples = match file {
-                    Some(path) => decode::decode_file(path)?,
+                    Some(path) => trim_silence(decode::decode_file(path)?),
                     None => make(),
                 };
                 loudness::level_to(&mut samples, JINGLE_LUFS);
@@ -54,7 +54,7 @@ impl JingleSet {
             };
         let bed = match &jingles.bed {
             Some(path) => {
-                let mut samples = decode::decode_file(path)?;
+                let mut samples = trim_silence(decode::decode_file(path)?);
                 loudness::level_to(&mut samples, JINGLE_LUFS);
                 Some(samples)
             }
@@ -79,6 +79,20 @@ impl JingleSet {
             JingleKind::Bed => self.bed.as_deref().unwrap_or(&[]),
         }
     }
+}
+
+/// Level under which the start and end of a jingle file count as silence (−60 dBFS).
+const JINGLE_SILENCE: f32 = 0.001;
+
+/// Drops the silence a jingle file starts and ends with, so pauses around it are exactly
+/// the rundown's.
+fn trim_silence(mut samples: Vec<f32>) -> Vec<f32> {
+    let loud = |s: &f32| s.abs() > JINGLE_SILENCE;
+    let end = samples.iter().rposition(loud).map_or(0, |i| i + 1);
+    samples.truncate(end);
+    let start = samples.iter().position(loud).unwrap_or(0);
+    samples.drain(..start);
+    samples
 }
 
 const C5: f32 = 523.25;

@@ -296,21 +296,30 @@ impl Layout<'_> {
         };
     }
 
-    /// Places a speech clip (without the engine's leading and trailing silence) and the
-    /// pause after it; returns where it starts and ends.
+    /// Places a speech clip and the pause after it; returns where the voice starts and ends.
+    ///
+    /// The engine's leading and trailing silence is dropped but for the length of the fades,
+    /// which play over that silence: the voice itself starts exactly at `t` and is never
+    /// faded, and the pause after it is exactly the rundown's.
     fn speech(&mut self, clip: &ClipFile) -> (u64, u64) {
-        let take = clip
+        let rate = clip.sample_rate;
+        let spoken = clip
             .samples
             .saturating_sub(clip.lead_silence + clip.tail_silence)
             .max(1);
-        let len = resample::output_len(take, clip.sample_rate, EPISODE_RATE);
-        let start = self.t;
+        let fade = self.times.speech_fade_ms * rate as u64 / 1000;
+        let (margin_in, margin_out) = (clip.lead_silence.min(fade), clip.tail_silence.min(fade));
+        let take = spoken + margin_in + margin_out;
+        let voice = resample::output_len(spoken, rate, EPISODE_RATE);
+        let before = resample::output_len(margin_in, rate, EPISODE_RATE);
+        let len = resample::output_len(take, rate, EPISODE_RATE);
+        let (voice_start, start) = (self.t, self.t.saturating_sub(before));
         self.items.push(Item {
             source: Source::Clip {
                 path: clip.path.clone(),
                 rate: clip.sample_rate,
                 gain: loudness::db_to_gain(loudness::SPEECH_LUFS - clip.loudness_lufs),
-                skip: clip.lead_silence,
+                skip: clip.lead_silence - margin_in,
                 take,
             },
             start,
@@ -319,11 +328,12 @@ impl Layout<'_> {
             fade_out: ms_to_samples(self.times.speech_fade_ms),
             duck: None,
         });
+        let voice_end = voice_start + voice;
         if let Some((_, spans)) = &mut self.bed {
-            spans.push((start, start + len));
+            spans.push((voice_start, voice_end));
         }
-        self.t += len + ms_to_samples(self.times.pause_between_stories_ms);
-        (start, start + len)
+        self.t = voice_end + ms_to_samples(self.times.pause_between_stories_ms);
+        (voice_start, voice_end)
     }
 
     /// Starts the show's music bed, if it has one: it plays alone for a moment, then the

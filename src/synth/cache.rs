@@ -47,7 +47,7 @@ impl ClipCache {
     /// The key of a clip: engine identity and SSML.
     pub fn key(&self, engine: &dyn Engine, ssml: &str) -> String {
         let mut hash = Sha256::new();
-        hash.update(b"audition-clip-v2\n");
+        hash.update(b"audition-clip-v3\n");
         hash.update(engine.identity().as_bytes());
         hash.update(b"\n");
         hash.update(ssml.as_bytes());
@@ -110,7 +110,7 @@ impl ClipCache {
             writer.finalize().map_err(fail)?;
         }
         persist(tmp, &wav)?;
-        let (lead_silence, tail_silence) = silences(&clip.samples, clip.sample_rate);
+        let (lead_silence, tail_silence) = silences(&clip.samples);
         let entry = Entry {
             loudness_lufs: crate::audio::loudness::integrated_of_pcm16(
                 &clip.samples,
@@ -140,19 +140,15 @@ impl ClipCache {
 /// Level under which a sample counts as silence (−50 dBFS).
 const SILENCE: i16 = 103;
 
-/// Samples of silence at the start and at the end of a clip, keeping 10 ms of each so that
-/// the first and last sounds are not clipped.
-fn silences(samples: &[i16], rate: u32) -> (u64, u64) {
-    let keep = (rate / 100) as usize;
+/// Samples of silence at the start and at the end of a clip: up to the first sample over
+/// [`SILENCE`] and after the last one.
+fn silences(samples: &[i16]) -> (u64, u64) {
     let loud = |s: &i16| s.unsigned_abs() > SILENCE as u16;
     match (
         samples.iter().position(loud),
         samples.iter().rposition(loud),
     ) {
-        (Some(first), Some(last)) => (
-            first.saturating_sub(keep) as u64,
-            (samples.len() - 1 - last).saturating_sub(keep) as u64,
-        ),
+        (Some(first), Some(last)) => (first as u64, (samples.len() - 1 - last) as u64),
         _ => (0, 0),
     }
 }
@@ -166,7 +162,7 @@ mod tests {
         let mut clip = vec![0i16; 1_000];
         clip.extend(std::iter::repeat_n(5_000i16, 500));
         clip.extend(vec![3i16; 2_000]);
-        assert_eq!(silences(&clip, 22_050), (1_000 - 220, 2_000 - 220));
-        assert_eq!(silences(&[0i16; 100], 22_050), (0, 0));
+        assert_eq!(silences(&clip), (1_000, 2_000));
+        assert_eq!(silences(&[0i16; 100]), (0, 0));
     }
 }

@@ -48,8 +48,8 @@ pub struct ClipFile {
     pub marks: Vec<MarkTime>,
     /// Integrated loudness of the clip, LUFS (the mixer levels clips with it).
     pub loudness_lufs: f64,
-    /// Samples of silence the engine put before the speech and after it; the mixer drops
-    /// them so that pauses between clips are exactly the rundown's.
+    /// Samples of silence (under −50 dBFS) the engine put before the speech and after it;
+    /// the mixer drops them so that pauses between clips are exactly the rundown's.
     pub lead_silence: u64,
     pub tail_silence: u64,
 }

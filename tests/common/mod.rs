@@ -27,6 +27,29 @@ pub fn qant_show() -> PathBuf {
     root().join("feeds/qant/show.toml")
 }
 
+/// A copy of the Qant show in `dir`, its paths made absolute, with `extra` TOML appended
+/// (tables such as `[rundown]`, `[jingles]`, `[encoder]`).
+pub fn qant_show_with(dir: &Path, extra: &str) -> PathBuf {
+    let text = std::fs::read_to_string(qant_show()).unwrap();
+    let text =
+        text.replace(
+            "../../voices/lexicons/",
+            root().join("voices/lexicons/").to_str().unwrap(),
+        )
+        .replace(
+            "../../voices/fr-espeak.toml",
+            root().join("voices/fr-espeak.toml").to_str().unwrap(),
+        )
+        .replace(
+            "\"cover.jpg\"",
+            &format!("{:?}", root().join("feeds/qant/cover.jpg")),
+        ) + "\n"
+            + extra;
+    let show = dir.join("show.toml");
+    std::fs::write(&show, text).unwrap();
+    show
+}
+
 /// Runs the `audition` binary.
 pub fn audition(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_audition"))
