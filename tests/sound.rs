@@ -287,6 +287,27 @@ fn xing_duration(mp3: &Path) -> f64 {
     (frames * per_frame - delay - padding) as f64 / rate as f64
 }
 
+/// Integrated loudness and true peak as ffmpeg's `ebur128` filter measures the file.
+fn ffmpeg_loudness(path: &Path) -> (f64, f64) {
+    let output = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostats", "-i"])
+        .arg(path)
+        .args(["-af", "ebur128=peak=true", "-f", "null", "-"])
+        .output()
+        .expect("ffmpeg runs (install ffmpeg)");
+    let log = String::from_utf8_lossy(&output.stderr);
+    let summary = log.rsplit("Summary:").next().unwrap();
+    let value = |label: &str| -> f64 {
+        summary
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {label} in ffmpeg's summary: {summary}"))
+    };
+    (value("I:"), value("Peak:"))
+}
+
 fn ffprobe_stream(mp3: &Path) -> serde_json::Value {
     let output = Command::new("ffprobe")
         .args(["-v", "error", "-print_format", "json", "-show_streams"])
@@ -322,6 +343,16 @@ fn the_xing_header_and_the_feed_give_the_decoded_duration() {
     let (integrated, peak) = common::loudness(&episode.samples, episode.rate);
     assert!((integrated + 16.0).abs() <= 0.5, "{integrated:.2} LUFS");
     assert!(peak <= -1.0, "{peak:.2} dBTP");
+    // ffmpeg's meter agrees, and so does the manifest.
+    let (ffmpeg_integrated, ffmpeg_peak) = ffmpeg_loudness(&episode.mp3());
+    assert!((ffmpeg_integrated - integrated).abs() <= 0.2);
+    assert!(ffmpeg_peak <= -1.0, "{ffmpeg_peak:.2} dBTP by ffmpeg");
+    let manifest = episode.json("json");
+    let reported = manifest["loudness"]["integrated_lufs"].as_f64().unwrap();
+    assert!(
+        (reported - integrated).abs() <= 0.1,
+        "manifest says {reported}"
+    );
 }
 
 #[test]
@@ -374,13 +405,22 @@ fn loudness_target_and_encoder_settings_come_from_the_show() {
     assert_eq!(stream["channels"], 2);
     assert_eq!(stream["bit_rate"], "128000");
     assert_eq!(episode.rate, 48_000);
-    let (integrated, peak) = common::loudness(&episode.samples, episode.rate);
+    // Two channels: measured as a platform does, by ffmpeg's EBU R128 meter on both.
+    let (integrated, peak) = ffmpeg_loudness(&episode.mp3());
     assert!((integrated + 19.0).abs() <= 0.5, "{integrated:.2} LUFS");
     assert!(peak <= -2.0, "{peak:.2} dBTP");
+    // The manifest reports what the encoded file measures.
     let manifest = episode.json("json");
     let reported = manifest["loudness"]["integrated_lufs"].as_f64().unwrap();
-    assert!((reported + 19.0).abs() <= 0.5, "manifest says {reported}");
-    assert!(manifest["loudness"]["true_peak_dbtp"].as_f64().unwrap() <= -2.0);
+    assert!(
+        (reported - integrated).abs() <= 0.2,
+        "manifest says {reported}"
+    );
+    let reported_peak = manifest["loudness"]["true_peak_dbtp"].as_f64().unwrap();
+    assert!(
+        (reported_peak - peak).abs() <= 0.3,
+        "manifest says {reported_peak}"
+    );
     check_duration(&episode);
 }
 

@@ -1,16 +1,19 @@
-//! Decodes audio files (WAV, MP3, Ogg Vorbis, FLAC) with symphonia into mono `f32` at the
-//! episode rate. Used for jingle files; speech clips are WAV read with hound.
+//! Decodes audio with symphonia: jingle files (WAV, MP3, Ogg Vorbis, FLAC, AAC/M4A) into
+//! mono `f32` at the episode rate, and the episode's own MP3 as it is encoded, to measure
+//! what listeners will hear. Speech clips are WAV read with hound.
 
+use std::io::Read;
 use std::path::Path;
 
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::DecoderOptions;
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+use super::loudness::{LoudnessReport, Meter};
 use super::{resample, EPISODE_RATE};
 use crate::error::{Error, Result};
 
@@ -18,33 +21,83 @@ use crate::error::{Error, Result};
 pub fn decode_file(path: &Path) -> Result<Vec<f32>> {
     let fail = |m: String| Error::Audio(format!("{}: {m}", path.display()));
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
+    let mut mono = Vec::new();
+    let mut file_rate = EPISODE_RATE;
+    decode_stream(Box::new(file), &hint, &mut |samples, channels, rate| {
+        file_rate = rate;
+        mono.extend(
+            samples
+                .chunks(channels)
+                .map(|frame| frame.iter().sum::<f32>() / channels as f32),
+        );
+        Ok(())
+    })
+    .map_err(fail)?;
+    if mono.is_empty() {
+        return Err(fail("no audio in the file".to_string()));
+    }
+    resample::resample(&mono, file_rate, EPISODE_RATE)
+}
+
+/// Loudness and true peak of an MP3 read from `reader` as it arrives (every channel
+/// metered, as a platform's meter would), holding one frame at a time.
+pub fn mp3_loudness(reader: impl Read + Send + Sync + 'static) -> Result<LoudnessReport> {
+    let mut hint = Hint::new();
+    hint.with_extension("mp3");
+    let mut meter: Option<Meter> = None;
+    decode_stream(
+        Box::new(ReadOnlySource::new(reader)),
+        &hint,
+        &mut |samples, channels, rate| {
+            if meter.is_none() {
+                meter = Some(Meter::with_format(channels as u32, rate, true)?);
+            }
+            match &mut meter {
+                Some(meter) => meter.add(samples),
+                None => Ok(()),
+            }
+        },
+    )
+    .map_err(|m| Error::Audio(format!("decoding the encoded episode back: {m}")))?;
+    meter
+        .map(|m| m.report())
+        .ok_or_else(|| Error::Audio("the encoded episode holds no audio".to_string()))
+}
+
+/// Receives blocks of interleaved samples with their channel count and sample rate.
+type BlockSink<'a> = dyn FnMut(&[f32], usize, u32) -> Result<()> + 'a;
+
+/// Decodes a stream packet by packet, handing each block of interleaved samples to `block`
+/// with its channel count and sample rate; errors are messages for the caller to place.
+fn decode_stream(
+    source: Box<dyn MediaSource>,
+    hint: &Hint,
+    block: &mut BlockSink,
+) -> std::result::Result<(), String> {
+    let stream = MediaSourceStream::new(source, Default::default());
     let probed = symphonia::default::get_probe()
         .format(
-            &hint,
+            hint,
             stream,
             &FormatOptions::default(),
             &MetadataOptions::default(),
         )
-        .map_err(|e| fail(format!("not a supported audio file ({e})")))?;
+        .map_err(|e| format!("not a supported audio file ({e})"))?;
     let mut format = probed.format;
-    let track = format
-        .default_track()
-        .ok_or_else(|| fail("no audio track".to_string()))?;
+    let track = format.default_track().ok_or("no audio track")?;
     let track_id = track.id;
     let rate = track
         .codec_params
         .sample_rate
-        .ok_or_else(|| fail("unknown sample rate".to_string()))?;
+        .ok_or("unknown sample rate")?;
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
-        .map_err(|e| fail(format!("unsupported codec ({e})")))?;
-
-    let mut mono = Vec::new();
+        .map_err(|e| format!("unsupported codec ({e})"))?;
+    let mut buffer: Option<SampleBuffer<f32>> = None;
     loop {
         let packet = match format.next_packet() {
             Ok(p) => p,
@@ -52,7 +105,7 @@ pub fn decode_file(path: &Path) -> Result<Vec<f32>> {
                 break
             }
             Err(SymphoniaError::ResetRequired) => break,
-            Err(e) => return Err(fail(e.to_string())),
+            Err(e) => return Err(e.to_string()),
         };
         if packet.track_id() != track_id {
             continue;
@@ -60,20 +113,18 @@ pub fn decode_file(path: &Path) -> Result<Vec<f32>> {
         let decoded = match decoder.decode(&packet) {
             Ok(d) => d,
             Err(SymphoniaError::DecodeError(_)) => continue,
-            Err(e) => return Err(fail(e.to_string())),
+            Err(e) => return Err(e.to_string()),
         };
         let channels = decoded.spec().channels.count().max(1);
-        let mut buffer = SampleBuffer::<f32>::new(decoded.capacity() as u64, *decoded.spec());
-        buffer.copy_interleaved_ref(decoded);
-        mono.extend(
-            buffer
-                .samples()
-                .chunks(channels)
-                .map(|frame| frame.iter().sum::<f32>() / channels as f32),
-        );
+        let samples = match &mut buffer {
+            Some(b) if b.capacity() >= decoded.capacity() * channels => b,
+            _ => buffer.insert(SampleBuffer::new(
+                decoded.capacity() as u64,
+                *decoded.spec(),
+            )),
+        };
+        samples.copy_interleaved_ref(decoded);
+        block(samples.samples(), channels, rate).map_err(|e| e.to_string())?;
     }
-    if mono.is_empty() {
-        return Err(fail("no audio in the file".to_string()));
-    }
-    resample::resample(&mono, rate, EPISODE_RATE)
+    Ok(())
 }

@@ -154,6 +154,8 @@ pub struct Mp3Writer {
     audio_start: u64,
     buffer: Vec<u8>,
     stereo: bool,
+    /// Receives a copy of every MP3 frame as it is written (to decode it back and measure).
+    tap: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
 }
 
 fn lame_error(e: impl std::fmt::Display) -> Error {
@@ -214,7 +216,24 @@ impl Mp3Writer {
             audio_start,
             buffer: Vec::new(),
             stereo,
+            tap: None,
         })
+    }
+
+    /// Sends a copy of the MP3 frames (not the ID3 tag) to `tap` as they are encoded; the
+    /// tap is closed when the last frame is out.
+    pub fn with_tap(mut self, tap: std::sync::mpsc::SyncSender<Vec<u8>>) -> Mp3Writer {
+        self.tap = Some(tap);
+        self
+    }
+
+    fn send_to_tap(&mut self) {
+        if let Some(tap) = &self.tap {
+            if !self.buffer.is_empty() && tap.send(self.buffer.clone()).is_err() {
+                // The listener has stopped (it reports its own error): stop copying.
+                self.tap = None;
+            }
+        }
     }
 
     /// Encodes a block of mono samples in −1..1 (on both channels in stereo).
@@ -233,6 +252,7 @@ impl Mp3Writer {
                 .encode_to_vec(MonoPcm(samples), &mut self.buffer)
         };
         encoded.map_err(lame_error)?;
+        self.send_to_tap();
         self.file
             .write_all(&self.buffer)
             .map_err(|e| Error::io(self.file.path(), e))
@@ -246,6 +266,8 @@ impl Mp3Writer {
         self.encoder
             .flush_to_vec::<FlushGap>(&mut self.buffer)
             .map_err(lame_error)?;
+        self.send_to_tap();
+        self.tap = None;
         let path = self.file.path().to_path_buf();
         let io = |e| Error::io(&path, e);
         self.file.write_all(&self.buffer).map_err(io)?;

@@ -75,14 +75,21 @@ pub struct Meter {
 }
 
 impl Meter {
-    /// A meter of integrated loudness, plus true peak when `true_peak` is set (slower).
+    /// A meter of integrated loudness of the mono mix, plus true peak when `true_peak` is
+    /// set (slower).
     pub fn new(true_peak: bool) -> Result<Meter> {
+        Meter::with_format(1, EPISODE_RATE, true_peak)
+    }
+
+    /// A meter for interleaved audio of `channels` channels at `rate`.
+    pub fn with_format(channels: u32, rate: u32, true_peak: bool) -> Result<Meter> {
         let mode = if true_peak {
             Mode::I | Mode::TRUE_PEAK
         } else {
             Mode::I
         };
-        let inner = EbuR128::new(1, EPISODE_RATE, mode).map_err(|e| Error::Audio(e.to_string()))?;
+        let inner =
+            EbuR128::new(channels.max(1), rate, mode).map_err(|e| Error::Audio(e.to_string()))?;
         Ok(Meter { inner })
     }
 
@@ -103,16 +110,18 @@ impl Meter {
     }
 
     /// Integrated loudness of several meters' signals taken together.
-    pub fn integrated_of_many(meters: &[Meter]) -> f64 {
+    pub fn integrated_of_many(meters: &[&Meter]) -> f64 {
         EbuR128::loudness_global_multiple(meters.iter().map(|m| &m.inner))
             .ok()
             .filter(|l| l.is_finite())
             .unwrap_or(-70.0)
     }
 
-    /// Loudness and true peak (true peak only if the meter measures it).
+    /// Loudness and true peak (true peak only if the meter measures it; the loudest channel).
     pub fn report(&self) -> LoudnessReport {
-        let peak = self.inner.true_peak(0).unwrap_or(0.0);
+        let peak = (0..self.inner.channels())
+            .filter_map(|c| self.inner.true_peak(c).ok())
+            .fold(0.0f64, f64::max);
         LoudnessReport {
             integrated_lufs: self.integrated(),
             true_peak_dbtp: if peak > 0.0 {
@@ -165,64 +174,23 @@ pub fn db_to_gain(db: f64) -> f32 {
 const TP_TAPS: usize = 12;
 /// Samples by which true-peak detection lags the input (the filter's centre).
 const TP_DELAY: usize = 6;
-/// ITU-R BS.1770-4 Annex 2: the 48-tap, 4-phase interpolation filter of the true-peak meter.
-const TP_PHASES: [[f32; TP_TAPS]; 4] = [
-    [
-        0.001_708_984_4,
-        0.010_986_328,
-        -0.019_653_32,
-        0.033_203_125,
-        -0.059_448_242,
-        0.137_329_1,
-        0.972_167_97,
-        -0.102_294_92,
-        0.047_607_42,
-        -0.026_611_328,
-        0.014_892_578,
-        -0.008_300_781,
-    ],
-    [
-        -0.029_174_805,
-        0.029_296_875,
-        -0.051_757_812,
-        0.089_111_33,
-        -0.166_503_9,
-        0.465_087_9,
-        0.779_785_16,
-        -0.200_317_38,
-        0.101_562_5,
-        -0.058_227_54,
-        0.033_081_055,
-        -0.018_920_898,
-    ],
-    [
-        -0.018_920_898,
-        0.033_081_055,
-        -0.058_227_54,
-        0.101_562_5,
-        -0.200_317_38,
-        0.779_785_16,
-        0.465_087_9,
-        -0.166_503_9,
-        0.089_111_33,
-        -0.051_757_812,
-        0.029_296_875,
-        -0.029_174_805,
-    ],
-    [
-        -0.008_300_781,
-        0.014_892_578,
-        -0.026_611_328,
-        0.047_607_42,
-        -0.102_294_92,
-        0.137_329_1,
-        0.972_167_97,
-        -0.059_448_242,
-        0.033_203_125,
-        -0.019_653_32,
-        0.010_986_328,
-        0.001_708_984_4,
-    ],
+/// ITU-R BS.1770-4 Annex 2: the 48-tap, 4-phase interpolation filter of the true-peak meter,
+/// stored tap by tap (`TP_TAPS_BY_PHASE[j][k]` is tap `j` of phase `k`) so that the four
+/// phases are computed side by side.
+#[rustfmt::skip]
+const TP_TAPS_BY_PHASE: [[f32; 4]; TP_TAPS] = [
+    [0.001_708_984_4, -0.029_174_805, -0.018_920_898, -0.008_300_781],
+    [0.010_986_328, 0.029_296_875, 0.033_081_055, 0.014_892_578],
+    [-0.019_653_32, -0.051_757_812, -0.058_227_54, -0.026_611_328],
+    [0.033_203_125, 0.089_111_33, 0.101_562_5, 0.047_607_42],
+    [-0.059_448_242, -0.166_503_9, -0.200_317_38, -0.102_294_92],
+    [0.137_329_1, 0.465_087_9, 0.779_785_16, 0.972_167_97],
+    [0.972_167_97, 0.779_785_16, 0.465_087_9, 0.137_329_1],
+    [-0.102_294_92, -0.200_317_38, -0.166_503_9, -0.059_448_242],
+    [0.047_607_42, 0.101_562_5, 0.089_111_33, 0.033_203_125],
+    [-0.026_611_328, -0.058_227_54, -0.051_757_812, -0.019_653_32],
+    [0.014_892_578, 0.033_081_055, 0.029_296_875, 0.010_986_328],
+    [-0.008_300_781, -0.018_920_898, -0.029_174_805, 0.001_708_984_4],
 ];
 /// No interpolated value exceeds the largest input in the filter's reach times this (the
 /// largest sum of absolute taps of a phase), so quieter stretches skip the filter.
@@ -236,6 +204,8 @@ struct TruePeak {
     position: usize,
     /// Below this, a neighbourhood cannot interpolate above the ceiling.
     quiet: f32,
+    /// How many of the last taps are not quiet.
+    loud: usize,
 }
 
 impl TruePeak {
@@ -244,24 +214,34 @@ impl TruePeak {
             history: [0.0; 2 * TP_TAPS],
             position: 0,
             quiet: ceiling / TP_MAX_GAIN,
+            loud: 0,
         }
     }
 
     fn push(&mut self, x: f32) -> f32 {
         self.position = (self.position + TP_TAPS - 1) % TP_TAPS;
+        // The slot taken now held the oldest tap, which leaves the window.
+        if self.history[self.position].abs() >= self.quiet {
+            self.loud -= 1;
+        }
+        if x.abs() >= self.quiet {
+            self.loud += 1;
+        }
         self.history[self.position] = x;
         self.history[self.position + TP_TAPS] = x;
         // window[j] is x[n − j].
         let window = &self.history[self.position..self.position + TP_TAPS];
         let centre = window[TP_DELAY].abs();
-        let loudest = window.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        if loudest < self.quiet {
+        if self.loud == 0 {
             return centre;
         }
-        TP_PHASES.iter().fold(centre, |peak, taps| {
-            let value: f32 = taps.iter().zip(window).map(|(h, v)| h * v).sum();
-            peak.max(value.abs())
-        })
+        let mut phases = [0.0f32; 4];
+        for (taps, v) in TP_TAPS_BY_PHASE.iter().zip(window) {
+            for (acc, h) in phases.iter_mut().zip(taps) {
+                *acc += h * v;
+            }
+        }
+        phases.iter().fold(centre, |peak, p| peak.max(p.abs()))
     }
 }
 
@@ -284,6 +264,8 @@ pub struct Limiter {
     /// Last `window` gains after release, for the moving average.
     smooth: VecDeque<f32>,
     smooth_sum: f64,
+    /// Entries of `smooth` under 1 (none: the limiter is idle).
+    smooth_below: usize,
     released: f32,
     index: u64,
     detector: TruePeak,
@@ -304,6 +286,7 @@ impl Limiter {
             minimum: VecDeque::new(),
             smooth: VecDeque::with_capacity(window + 1),
             smooth_sum: 0.0,
+            smooth_below: 0,
             released: 1.0,
             index: 0,
         }
@@ -344,18 +327,36 @@ impl Limiter {
         if self.delay.len() <= self.window + TP_DELAY {
             return;
         }
+        let delayed = self.delay.pop_front().unwrap_or(0.0);
         // Minimum over the window that ends at the newest sample, i.e. looking ahead of
         // the delayed sample that comes out now.
         let target = self.minimum.front().map_or(1.0, |&(_, g)| g);
-        self.released = target.min(self.released + (1.0 - self.released) * self.release);
-        self.smooth.push_back(self.released);
-        self.smooth_sum += self.released as f64;
-        if self.smooth.len() > self.window + 1 {
-            self.smooth_sum -= self.smooth.pop_front().unwrap_or(0.0) as f64;
+        let idle = target >= 1.0 && self.released >= 1.0 && self.smooth_below == 0;
+        if idle && self.smooth.len() > self.window {
+            // Nothing to limit in reach and every recent gain is 1: the average stays 1.
+            out.push(delayed);
+            return;
         }
+        self.released = target.min(self.released + (1.0 - self.released) * self.release);
+        self.push_smooth(self.released);
         let gain = (self.smooth_sum / self.smooth.len() as f64) as f32;
-        let delayed = self.delay.pop_front().unwrap_or(0.0);
         out.push(delayed * gain.min(1.0));
+    }
+
+    /// Adds a gain to the moving average of the last `window + 1` gains.
+    fn push_smooth(&mut self, gain: f32) {
+        self.smooth.push_back(gain);
+        self.smooth_sum += gain as f64;
+        self.smooth_below += usize::from(gain < 1.0);
+        if self.smooth.len() > self.window + 1 {
+            let old = self.smooth.pop_front().unwrap_or(1.0);
+            self.smooth_sum -= old as f64;
+            self.smooth_below -= usize::from(old < 1.0);
+        }
+        if self.smooth_below == 0 {
+            // All ones: drop the rounding the running sum has gathered.
+            self.smooth_sum = self.smooth.len() as f64;
+        }
     }
 }
 
