@@ -202,3 +202,39 @@ async fn no_path_leads_out_of_the_published_folder() {
     let missing = request(addr, "GET /nothing.mp3 HTTP/1.1").await;
     assert_eq!(missing.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hundred_concurrent_range_requests_all_get_their_bytes() {
+    let (root, audio) = published();
+    let addr = start(&root.path().join("public")).await;
+    let audio = std::sync::Arc::new(audio);
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..200usize {
+        let audio = audio.clone();
+        tasks.spawn(async move {
+            let from = (n * 487) % 90_000;
+            let to = from + 1 + (n * 131) % 9_000;
+            let response = request(
+                addr,
+                &format!("GET /episodes/e.mp3 HTTP/1.1\r\nRange: bytes={from}-{to}"),
+            )
+            .await;
+            assert_eq!(response.status, 206, "request {n}");
+            assert_eq!(response.body, &audio[from..=to], "request {n}");
+        });
+    }
+    // While they run, the feed is still answered (a hung server would time out here).
+    let feed = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        request(addr, "GET /feed.xml HTTP/1.1"),
+    )
+    .await
+    .expect("the feed is answered during the range requests");
+    assert_eq!(feed.status, 200);
+    let mut done = 0;
+    while let Some(result) = tasks.join_next().await {
+        result.expect("every range request succeeds");
+        done += 1;
+    }
+    assert_eq!(done, 200);
+}
