@@ -163,6 +163,7 @@ pub async fn build(
         srt_file: Some(format!("episodes/{id}.srt")),
         show_notes: script::show_notes(issue, &show.language),
         chapters: timeline.chapters.clone(),
+        narrator: Some(show.voice.credit()),
         loudness: mastered.loudness,
         fingerprint,
     };
@@ -276,6 +277,7 @@ fn fingerprint(
         field("show", text.as_bytes());
     }
     field("base_url", base_url.as_bytes());
+    field("narrator", show.voice.credit().as_bytes());
     field("rundown", format!("{:?}", show.rundown).as_bytes());
     field("loudness", format!("{:?}", show.loudness).as_bytes());
     field("encoder", format!("{:?}", show.encoder).as_bytes());

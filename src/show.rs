@@ -80,8 +80,8 @@ impl Cover {
         }
     }
 
-    /// What Apple Podcasts would reject or downscale: not JPEG/PNG, not square, outside
-    /// 1400–3000 px. Empty when the cover is fine.
+    /// What Apple Podcasts would reject or downscale: not JPEG/PNG, not RGB, not square,
+    /// outside 1400–3000 px. Empty when the cover is fine.
     pub fn problems(&self) -> Result<Vec<String>> {
         let bytes = self.bytes()?;
         let mut problems = Vec::new();
@@ -106,6 +106,11 @@ impl Cover {
             }
             Err(_) => problems.push("cover art: cannot read the image size".to_string()),
         }
+        if let Some(model) = non_rgb_color_model(&bytes) {
+            problems.push(format!(
+                "cover art is {model}; Apple Podcasts wants an RGB image"
+            ));
+        }
         Ok(problems)
     }
 
@@ -116,6 +121,40 @@ impl Cover {
             "image/jpeg"
         }
     }
+}
+
+/// The colour model of a JPEG or PNG when it is not RGB (`grayscale`, `CMYK`), read from
+/// the JPEG frame header's component count or the PNG header's colour type.
+fn non_rgb_color_model(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        // Signature, IHDR length and name, width, height, bit depth, then the colour type.
+        return match bytes.get(25)? {
+            0 | 4 => Some("grayscale"),
+            _ => None,
+        };
+    }
+    if !bytes.starts_with(&[0xff, 0xd8]) {
+        return None;
+    }
+    let mut at = 2;
+    while at + 9 < bytes.len() {
+        if bytes[at] != 0xff {
+            return None;
+        }
+        let marker = bytes[at + 1];
+        let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+        let frame_header = (0xc0..=0xcf).contains(&marker) && !matches!(marker, 0xc4 | 0xc8 | 0xcc);
+        if frame_header {
+            // Length, precision, height, width, then the number of components.
+            return match bytes[at + 9] {
+                1 => Some("grayscale"),
+                4 => Some("CMYK"),
+                _ => None,
+            };
+        }
+        at += 2 + length;
+    }
+    None
 }
 
 /// The default show and voices, compiled in.
@@ -171,6 +210,21 @@ pub struct VoiceProfile {
     pub rate: f32,
     /// Pitch shift in semitones (0 = the voice's own pitch).
     pub pitch: f32,
+    /// How the voice is credited in the feed (`podcast:person`, role narrator).
+    pub credit: Option<String>,
+}
+
+impl VoiceProfile {
+    /// The voice's credit: the profile's own, or the engine and voice it names.
+    pub fn credit(&self) -> String {
+        self.credit.clone().unwrap_or_else(|| {
+            let engine = match self.engine.as_str() {
+                "espeak" => "espeak-ng",
+                other => other,
+            };
+            format!("{engine} synthetic voice ({})", self.voice)
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -231,6 +285,7 @@ struct VoiceFile {
     rate: f32,
     #[serde(default)]
     pitch: f32,
+    credit: Option<String>,
 }
 
 fn default_rate() -> f32 {
@@ -401,6 +456,7 @@ impl VoiceProfile {
             language: file.language,
             rate: file.rate,
             pitch: file.pitch,
+            credit: file.credit,
         })
     }
 }
@@ -438,4 +494,37 @@ pub(crate) fn one_line(message: &str) -> String {
         .filter(|l| !l.is_empty() && !l.chars().all(|c| c == '|' || c == '^' || c == ' '))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::non_rgb_color_model;
+
+    /// A JPEG's start and frame header with `components` colour components.
+    fn jpeg(components: u8) -> Vec<u8> {
+        let mut bytes = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00];
+        bytes.extend([
+            0xff, 0xc0, 0x00, 0x11, 0x08, 0x05, 0x78, 0x05, 0x78, components,
+        ]);
+        bytes.extend([0u8; 16]);
+        bytes
+    }
+
+    fn png(color_type: u8) -> Vec<u8> {
+        let mut bytes = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+        bytes.extend([0, 0, 5, 0x78, 0, 0, 5, 0x78, 8, color_type, 0, 0, 0]);
+        bytes
+    }
+
+    #[test]
+    fn cmyk_and_grayscale_covers_are_told_apart_from_rgb() {
+        assert_eq!(non_rgb_color_model(&jpeg(3)), None);
+        assert_eq!(non_rgb_color_model(&jpeg(4)), Some("CMYK"));
+        assert_eq!(non_rgb_color_model(&jpeg(1)), Some("grayscale"));
+        assert_eq!(non_rgb_color_model(&png(2)), None);
+        assert_eq!(non_rgb_color_model(&png(6)), None);
+        assert_eq!(non_rgb_color_model(&png(0)), Some("grayscale"));
+        let real = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/feeds/qant/cover.jpg"));
+        assert_eq!(non_rgb_color_model(&real.unwrap()), None);
+    }
 }

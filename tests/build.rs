@@ -230,6 +230,12 @@ fn a_sample_issue_becomes_an_episode_every_parser_accepts() {
         podcast["transcript"][1].attrs["type"],
         "application/x-subrip"
     );
+    let narrator = &podcast["person"][0];
+    assert_eq!(narrator.attrs["role"], "narrator");
+    assert_eq!(
+        narrator.value.as_deref(),
+        Some("espeak-ng synthetic voice (fr)")
+    );
     let srt = std::fs::read_to_string(ws.out.join("episodes/2026-11-02.srt")).unwrap();
     assert!(srt.starts_with("1\n00:00:") && srt.contains(" --> "));
     let notes = item.content.as_deref().expect("content:encoded show notes");
@@ -275,6 +281,8 @@ fn a_sample_issue_becomes_an_episode_every_parser_accepts() {
     assert!((pi_item["duration"].as_f64().unwrap() - seconds).abs() <= 1.0);
     assert_eq!(pi_item["chapters"]["type"], "application/json+chapters");
     assert_eq!(pi_item["transcripts"].as_array().unwrap().len(), 2);
+    // partytime maps the role onto the podcast taxonomy (it knows « narrator »).
+    assert_eq!(pi_item["people"][0]["role"], "Narrator");
     assert!(pi["guid"].as_str().is_some_and(|g| g.len() == 36));
     let fp_duration: f64 = fp["entries"][0]["itunes_duration"]
         .as_str()

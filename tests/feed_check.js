@@ -28,6 +28,7 @@ console.log(
       enclosure: item.enclosure,
       chapters: item.podcastChapters,
       transcripts: item.podcastTranscripts,
+      people: item.podcastPeople,
     })),
   })
 );

@@ -159,6 +159,13 @@ fn item(episode: &Manifest, base_url: &str) -> Item {
                 ],
             )
         }))
+        .chain(episode.narrator.as_ref().map(|name| {
+            tag(
+                "person",
+                Some(name.clone()),
+                &[("group", "cast"), ("role", "narrator")],
+            )
+        }))
         .collect(),
     ));
     item

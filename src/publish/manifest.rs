@@ -45,6 +45,9 @@ pub struct Manifest {
     #[serde(default)]
     pub show_notes: String,
     pub chapters: Vec<Chapter>,
+    /// The voice's credit (`podcast:person`, role narrator).
+    #[serde(default)]
+    pub narrator: Option<String>,
     pub loudness: LoudnessReport,
     /// Hash of every input of the build; equal fingerprints mean nothing changed.
     pub fingerprint: String,
