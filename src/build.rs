@@ -20,7 +20,7 @@ use crate::publish::manifest::{Manifest, MANIFEST_VERSION};
 use crate::publish::{chapters, feed, transcript};
 use crate::script::{self, Script};
 use crate::show::Show;
-use crate::synth::{self, ClipCache, SynthCounts};
+use crate::synth::{self, cost, ClipCache, SynthCounts};
 
 /// Where a build reads and writes.
 #[derive(Debug, Clone)]
@@ -31,6 +31,8 @@ pub struct BuildOptions {
     pub cache_dir: PathBuf,
     /// Overrides the show's public URL in the feed's links.
     pub base_url: Option<String>,
+    /// Refuse to synthesise anything when the estimated cost of the requests is higher.
+    pub max_cost: Option<f64>,
 }
 
 /// What a build did.
@@ -69,8 +71,8 @@ pub async fn build(
         clock = Instant::now();
     };
 
-    let script = script::build(issue, show);
     let engine = synth::engine_for(&show.voice)?;
+    let script = script::build_with(issue, show, engine.flavor());
     let cache = ClipCache::new(&options.cache_dir);
     let base_url = options
         .base_url
@@ -110,6 +112,15 @@ pub async fn build(
         }
     }
 
+    if let Some(max) = options.max_cost {
+        let estimate = cost::estimate(&script, engine.as_ref(), &cache, &show.voice);
+        if estimate.cost > max {
+            return Err(Error::Cost(format!(
+                "estimated cost {:.2} {} for {} request(s), {} billed characters, is above --max-cost {max:.2}; nothing was requested",
+                estimate.cost, estimate.currency, estimate.requests, estimate.billed_chars
+            )));
+        }
+    }
     let (clips, counts) = synth::synthesize_script(&script, engine, &cache, progress).await?;
     lap("synthesis", &mut timings);
 
@@ -200,6 +211,19 @@ pub async fn build(
         timings,
         warnings: show.cover.problems()?,
     })
+}
+
+/// What building `issue` would ask of the show's engine: requests, billed characters and
+/// estimated cost, counting only clips not already in the cache. Nothing is synthesised.
+pub fn estimate(show: &Show, issue: &Issue, cache_dir: &Path) -> Result<cost::Estimate> {
+    let engine = synth::engine_for(&show.voice)?;
+    let script = script::build_with(issue, show, engine.flavor());
+    Ok(cost::estimate(
+        &script,
+        engine.as_ref(),
+        &ClipCache::new(cache_dir),
+        &show.voice,
+    ))
 }
 
 /// Rewrites `feed.xml` (and the cover it points at) from the folder's manifests; files

@@ -17,6 +17,10 @@ pub enum Error {
     #[error("{}: {message}", path.display())]
     Config { path: PathBuf, message: String },
 
+    /// The build would cost more than the producer allowed.
+    #[error("{0}")]
+    Cost(String),
+
     /// A text-to-speech engine failed or is not installed.
     #[error("engine {engine}: {message}")]
     Engine { engine: String, message: String },
@@ -39,7 +43,7 @@ impl Error {
     /// 2 for engine, audio or I/O failures.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Input { .. } | Error::Config { .. } => 1,
+            Error::Input { .. } | Error::Config { .. } | Error::Cost(_) => 1,
             Error::Engine { .. } | Error::Audio(_) | Error::Io { .. } => 2,
         }
     }

@@ -15,6 +15,7 @@
 //!     out_dir: "public/qant".into(),
 //!     cache_dir: audition::synth::ClipCache::default_dir(),
 //!     base_url: None,
+//!     max_cost: None,
 //! };
 //! let report = audition::build(&show, &issue, &options, &audition::progress::Silent).await?;
 //! println!("{} ({} ms)", report.title, report.duration_ms);
@@ -31,4 +32,4 @@ pub mod script;
 pub mod show;
 pub mod synth;
 
-pub use build::{build, publish_feed, BuildOptions, BuildReport};
+pub use build::{build, estimate, publish_feed, BuildOptions, BuildReport};

@@ -15,7 +15,7 @@ use audition::error::Error;
 use audition::ingest::{IngestOptions, Issue};
 use audition::progress::Progress;
 use audition::script::Flavor;
-use audition::show::Show;
+use audition::show::{Show, VoiceProfile};
 use audition::synth::ClipCache;
 
 #[derive(Parser)]
@@ -47,6 +47,13 @@ enum Command {
         /// Print the wall time of each stage on stderr.
         #[arg(long)]
         timings: bool,
+        /// Print what the engine would be asked (requests, billed characters, estimated
+        /// cost) and stop; nothing is synthesised or published.
+        #[arg(long)]
+        dry_run: bool,
+        /// Refuse to start when the estimated cost of the requests is above this amount.
+        #[arg(long, value_name = "AMOUNT")]
+        max_cost: Option<f64>,
     },
     /// Print the SSML of every story without synthesising anything.
     Script {
@@ -55,9 +62,16 @@ enum Command {
         /// Print a JSON array of { index, story, title, kind, ssml }.
         #[arg(long)]
         json: bool,
-        /// The SSML dialect and request limits of the engine that will read it.
-        #[arg(long, value_enum, default_value = "generic")]
-        flavor: Flavor,
+        /// The SSML dialect and request limits of the engine that will read it
+        /// [default: the voice's engine].
+        #[arg(long, value_enum)]
+        flavor: Option<Flavor>,
+    },
+    /// List the engines, whether each can run here, and the voice profiles using each.
+    Voices {
+        /// Folder of voice profiles.
+        #[arg(long, default_value = "voices")]
+        dir: PathBuf,
     },
     /// Rebuild feed.xml from the episode manifests of a published folder.
     Feed {
@@ -93,6 +107,9 @@ struct IssueArgs {
     /// For a feed: the item to read, `latest` or its guid or link.
     #[arg(long, default_value = "latest")]
     item: String,
+    /// The voice for this run: a profile name (voices/<name>.toml) or a path to a .toml.
+    #[arg(long)]
+    voice: Option<String>,
 }
 
 impl IssueArgs {
@@ -103,10 +120,13 @@ impl IssueArgs {
             item: Some(self.item),
         };
         let issue = audition::ingest::load(&self.issue, &options).await?;
-        let show = match &self.show {
+        let mut show = match &self.show {
             Some(path) => Show::load(path)?,
             None => Show::default_for(&issue.language)?,
         };
+        if let Some(voice) = &self.voice {
+            show.voice = VoiceProfile::find(voice, Some(&show.voice.path))?;
+        }
         Ok((issue, show))
     }
 }
@@ -145,15 +165,22 @@ async fn run(command: Command) -> Result<(), Error> {
             base_url,
             cache,
             timings,
+            dry_run,
+            max_cost,
         } => {
             let options = BuildArgs {
                 out,
                 base_url,
                 cache,
                 timings,
+                max_cost,
             };
+            if dry_run {
+                return dry_run_build(issue, options).await;
+            }
             build(issue, options).await
         }
+        Command::Voices { dir } => voices(&dir),
         Command::Script {
             issue,
             json,
@@ -189,6 +216,7 @@ struct BuildArgs {
     base_url: Option<String>,
     cache: Option<PathBuf>,
     timings: bool,
+    max_cost: Option<f64>,
 }
 
 /// `audition build`: the whole pipeline, then a one-line summary on stdout.
@@ -200,6 +228,7 @@ async fn build(issue: IssueArgs, args: BuildArgs) -> Result<(), Error> {
             .unwrap_or_else(|| PathBuf::from("public").join(&show.id)),
         cache_dir: args.cache.unwrap_or_else(ClipCache::default_dir),
         base_url: args.base_url,
+        max_cost: args.max_cost,
     };
     let progress = Bars::new();
     let report = audition::build(&show, &issue, &options, &progress).await?;
@@ -243,9 +272,82 @@ async fn build(issue: IssueArgs, args: BuildArgs) -> Result<(), Error> {
     }
 }
 
-/// `audition script`: SSML per story, as text or JSON.
-async fn script(issue: IssueArgs, json: bool, flavor: Flavor) -> Result<(), Error> {
+/// `audition build --dry-run`: what the engine would be asked, and at what cost.
+async fn dry_run_build(issue: IssueArgs, args: BuildArgs) -> Result<(), Error> {
     let (issue, show) = issue.load().await?;
+    let cache = args.cache.unwrap_or_else(ClipCache::default_dir);
+    let e = audition::estimate(&show, &issue, &cache)?;
+    let verdict = match args.max_cost {
+        Some(max) if e.cost > max => format!(" — above --max-cost {max:.2}: a build would refuse"),
+        Some(max) => format!(" — within --max-cost {max:.2}"),
+        None => String::new(),
+    };
+    say(&format!(
+        "{} (voice {}): {} request(s), {} billed characters, estimated {:.2} {} at {:.2} per million; {} segment(s) already cached ({} characters, not billed){verdict}",
+        e.engine,
+        show.voice.name,
+        e.requests,
+        e.billed_chars,
+        e.cost,
+        e.currency,
+        e.per_million,
+        e.cached,
+        e.cached_chars
+    ))
+}
+
+/// `audition voices`: each engine, whether it can run here, and the profiles using it.
+fn voices(dir: &std::path::Path) -> Result<(), Error> {
+    let mut profiles: Vec<VoiceProfile> = Vec::new();
+    let mut broken: Vec<String> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        {
+            match VoiceProfile::load(path) {
+                Ok(profile) => profiles.push(profile),
+                Err(_) if path.file_name().is_some_and(|n| n == "prices.toml") => {}
+                Err(e) => broken.push(e.to_string()),
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    for (engine, about) in audition::synth::ENGINES {
+        let status = match audition::synth::readiness(engine, None) {
+            Ok(found) => format!("usable ({found})"),
+            Err(missing) => format!("not usable: {missing}"),
+        };
+        lines.push(format!(
+            "{engine:<11} {about}
+            {status}"
+        ));
+        for profile in profiles
+            .iter()
+            .filter(|p| p.engine == engine || (engine == "espeak" && p.engine == "espeak-ng"))
+        {
+            let state = match audition::synth::readiness(engine, Some(profile)) {
+                Ok(_) => "ready".to_string(),
+                Err(missing) => format!("not ready: {missing}"),
+            };
+            lines.push(format!(
+                "            - {} (voice {}, {}): {state}",
+                profile.name, profile.voice, profile.language
+            ));
+        }
+    }
+    for problem in broken {
+        lines.push(format!("warning: {problem}"));
+    }
+    say(&lines.join("\n"))
+}
+
+/// `audition script`: SSML per story, as text or JSON.
+async fn script(issue: IssueArgs, json: bool, flavor: Option<Flavor>) -> Result<(), Error> {
+    let (issue, show) = issue.load().await?;
+    let flavor = flavor.unwrap_or_else(|| audition::synth::flavor_of(&show.voice.engine));
     let script = audition::script::build_with(&issue, &show, flavor);
     if json {
         let rows: Vec<serde_json::Value> = script

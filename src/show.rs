@@ -212,6 +212,44 @@ pub struct VoiceProfile {
     pub pitch: f32,
     /// How the voice is credited in the feed (`podcast:person`, role narrator).
     pub credit: Option<String>,
+    /// Engine settings beyond the voice itself.
+    pub options: EngineOptions,
+}
+
+/// Engine-specific settings of a voice profile; each engine reads those it knows and has a
+/// default for every one the vendor has a default for.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineOptions {
+    /// Piper: the `.onnx` voice model (relative to the profile); HTTP engines: the vendor's
+    /// model name.
+    pub model: Option<String>,
+    /// HTTP engines: the service's base URL (how tests point an engine at 127.0.0.1).
+    pub base_url: Option<String>,
+    /// Azure and Amazon Polly: the service region.
+    pub region: Option<String>,
+    /// The audio format asked of the engine (`pcm`, `wav`, `mp3`).
+    pub format: Option<String>,
+    /// The sample rate asked of the engine, Hz.
+    pub sample_rate: Option<u32>,
+    /// Piper: speaker id of a multi-speaker model.
+    pub speaker: Option<i64>,
+    /// Piper: phoneme length (above 1 is slower) and the two noise scales.
+    pub length_scale: Option<f32>,
+    pub noise_scale: Option<f32>,
+    pub noise_w: Option<f32>,
+    /// Piper: silence after each sentence, ms.
+    pub sentence_silence_ms: Option<u32>,
+    /// Piper: path to `libonnxruntime.so` (else `ORT_DYLIB_PATH`).
+    pub onnxruntime: Option<PathBuf>,
+    /// Requests (or local syntheses) at once.
+    pub concurrency: Option<usize>,
+    /// HTTP engines: seconds before a request is abandoned (and tried again).
+    pub timeout_s: Option<f64>,
+    /// HTTP engines: how many times a failed request is tried again.
+    pub retries: Option<u32>,
+    /// Price per million billed characters, overriding the price table.
+    pub price_per_million_chars: Option<f64>,
 }
 
 impl VoiceProfile {
@@ -286,6 +324,21 @@ struct VoiceFile {
     #[serde(default)]
     pitch: f32,
     credit: Option<String>,
+    model: Option<String>,
+    base_url: Option<String>,
+    region: Option<String>,
+    format: Option<String>,
+    sample_rate: Option<u32>,
+    speaker: Option<i64>,
+    length_scale: Option<f32>,
+    noise_scale: Option<f32>,
+    noise_w: Option<f32>,
+    sentence_silence_ms: Option<u32>,
+    onnxruntime: Option<PathBuf>,
+    concurrency: Option<usize>,
+    timeout_s: Option<f64>,
+    retries: Option<u32>,
+    price_per_million_chars: Option<f64>,
 }
 
 fn default_rate() -> f32 {
@@ -378,6 +431,14 @@ impl Show {
         Ok(file.into_show(id, path, resources))
     }
 
+    /// A path written in a profile, taken relative to the profile's folder.
+    pub fn relative_to(profile: &Path, path: &Path) -> PathBuf {
+        match profile.parent() {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
     /// The primary language subtag (`fr` for `fr-FR`).
     pub fn lang(&self) -> &str {
         primary_language(&self.language)
@@ -430,6 +491,29 @@ impl ShowFile {
 }
 
 impl VoiceProfile {
+    /// A profile given by name (`voices/<name>.toml` here, or beside `near`) or by path.
+    pub fn find(name_or_path: &str, near: Option<&Path>) -> Result<VoiceProfile> {
+        let given = Path::new(name_or_path);
+        if name_or_path.ends_with(".toml") || name_or_path.contains(std::path::MAIN_SEPARATOR) {
+            return VoiceProfile::load(given);
+        }
+        let file = format!("{name_or_path}.toml");
+        let mut places = vec![Path::new("voices").join(&file)];
+        if let Some(dir) = near.and_then(Path::parent) {
+            places.push(dir.join(&file));
+        }
+        match places.iter().find(|p| p.is_file()) {
+            Some(path) => VoiceProfile::load(path),
+            None => Err(Error::config(
+                given,
+                format!(
+                    "no voice profile named {name_or_path:?} (looked for {}); `audition voices` lists the profiles",
+                    places.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and ")
+                ),
+            )),
+        }
+    }
+
     /// Loads a voice profile from a TOML file.
     pub fn load(path: &Path) -> Result<VoiceProfile> {
         VoiceProfile::from_file(read_toml(path)?, path)
@@ -438,6 +522,23 @@ impl VoiceProfile {
     fn from_file(file: VoiceFile, path: &Path) -> Result<VoiceProfile> {
         if !(0.25..=4.0).contains(&file.rate) {
             return Err(Error::config(path, "rate must be between 0.25 and 4.0"));
+        }
+        if file.concurrency == Some(0) {
+            return Err(Error::config(path, "concurrency must be at least 1"));
+        }
+        if file.timeout_s.is_some_and(|t| !(t > 0.0 && t <= 3600.0)) {
+            return Err(Error::config(
+                path,
+                "timeout_s must be between 0 and 3600 seconds",
+            ));
+        }
+        if let Some(url) = &file.base_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(Error::config(
+                    path,
+                    format!("base_url must start with http:// or https://, got {url:?}"),
+                ));
+            }
         }
         if !(-12.0..=12.0).contains(&file.pitch) {
             return Err(Error::config(
@@ -457,7 +558,32 @@ impl VoiceProfile {
             rate: file.rate,
             pitch: file.pitch,
             credit: file.credit,
+            options: EngineOptions {
+                model: file.model,
+                base_url: file.base_url.map(|u| u.trim_end_matches('/').to_string()),
+                region: file.region,
+                format: file.format,
+                sample_rate: file.sample_rate,
+                speaker: file.speaker,
+                length_scale: file.length_scale,
+                noise_scale: file.noise_scale,
+                noise_w: file.noise_w,
+                sentence_silence_ms: file.sentence_silence_ms,
+                onnxruntime: file.onnxruntime.map(|p| relative_to(path, &p)),
+                concurrency: file.concurrency,
+                timeout_s: file.timeout_s,
+                retries: file.retries,
+                price_per_million_chars: file.price_per_million_chars,
+            },
         })
+    }
+}
+
+/// A path written in a profile, taken relative to the profile's folder.
+pub fn relative_to(profile: &Path, path: &Path) -> PathBuf {
+    match profile.parent() {
+        Some(dir) if path.is_relative() => dir.join(path),
+        _ => path.to_path_buf(),
     }
 }
 

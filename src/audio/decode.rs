@@ -43,6 +43,34 @@ pub fn decode_file(path: &Path) -> Result<Vec<f32>> {
     resample::resample(&mono, file_rate, EPISODE_RATE)
 }
 
+/// Decodes a compressed file held in memory (an engine's MP3 reply) to mono at its own rate.
+pub fn decode_bytes(
+    bytes: Vec<u8>,
+    extension: &str,
+) -> std::result::Result<(Vec<f32>, u32), String> {
+    let mut hint = Hint::new();
+    hint.with_extension(extension);
+    let mut mono = Vec::new();
+    let mut file_rate = 0;
+    decode_stream(
+        Box::new(std::io::Cursor::new(bytes)),
+        &hint,
+        &mut |samples, channels, rate| {
+            file_rate = rate;
+            mono.extend(
+                samples
+                    .chunks(channels)
+                    .map(|frame| frame.iter().sum::<f32>() / channels as f32),
+            );
+            Ok(())
+        },
+    )?;
+    if mono.is_empty() {
+        return Err("no audio in it".to_string());
+    }
+    Ok((mono, file_rate))
+}
+
 /// Loudness and true peak of an MP3 read from `reader` as it arrives (every channel
 /// metered, as a platform's meter would), holding one frame at a time.
 pub fn mp3_loudness(reader: impl Read + Send + Sync + 'static) -> Result<LoudnessReport> {

@@ -61,6 +61,12 @@ impl ClipCache {
         )
     }
 
+    /// Whether a clip for `key` is stored.
+    pub fn contains(&self, key: &str) -> bool {
+        let (wav, meta) = self.paths(key);
+        wav.is_file() && meta.is_file()
+    }
+
     /// The cached clip for `key`, if present and readable.
     pub fn get(&self, key: &str, segment: usize) -> Result<Option<ClipFile>> {
         let (wav, meta) = self.paths(key);
@@ -142,7 +148,7 @@ const SILENCE: i16 = 103;
 
 /// Samples of silence at the start and at the end of a clip: up to the first sample over
 /// [`SILENCE`] and after the last one.
-fn silences(samples: &[i16]) -> (u64, u64) {
+pub(crate) fn silences(samples: &[i16]) -> (u64, u64) {
     let loud = |s: &i16| s.unsigned_abs() > SILENCE as u16;
     match (
         samples.iter().position(loud),

@@ -108,6 +108,21 @@ impl Espeak {
     }
 }
 
+/// Usable when the `espeak-ng` program runs.
+pub fn readiness() -> std::result::Result<String, String> {
+    let output = std::process::Command::new(PROGRAM)
+        .arg("--version")
+        .output()
+        .map_err(|_| INSTALL_HINT.to_string())?;
+    let version = String::from_utf8_lossy(&output.stdout);
+    Ok(version
+        .split(" Data at")
+        .next()
+        .unwrap_or("espeak-ng")
+        .trim()
+        .to_string())
+}
+
 fn engine_error(message: &str) -> Error {
     Error::Engine {
         engine: "espeak".to_string(),

@@ -1,12 +1,24 @@
 //! Synth: speaks each segment's SSML with a text-to-speech engine and caches the clips.
 //!
 //! One [`Engine`] trait, one file per engine, chosen by name from the voice profile
-//! ([`engine_for`]). Segments are synthesised concurrently up to a limit; each clip is stored
-//! in the content-addressed [`ClipCache`], so a segment whose SSML and voice did not change is
-//! never synthesised again.
+//! ([`engine_for`]). Segments are synthesised concurrently up to the engine's limit; each clip
+//! is stored in the content-addressed [`ClipCache`] as soon as it arrives, so a segment whose
+//! SSML and voice did not change is never synthesised (nor paid for) twice. When a segment
+//! finally fails, no new request starts, the ones in flight finish and are cached, and the
+//! build stops naming the story.
 
+mod azure;
 mod cache;
+pub mod cost;
+mod elevenlabs;
 mod espeak;
+mod google;
+mod http;
+mod openai;
+mod piper;
+mod polly;
+mod response;
+pub mod spoken;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +29,7 @@ pub use cache::ClipCache;
 
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::script::Script;
+use crate::script::{Flavor, Script, Segment};
 use crate::show::VoiceProfile;
 
 /// Audio of one segment as an engine returns it: mono 16-bit PCM.
@@ -57,25 +69,96 @@ pub struct ClipFile {
 /// A text-to-speech engine.
 #[async_trait::async_trait]
 pub trait Engine: Send + Sync {
-    /// Short name (`espeak`), used in messages.
+    /// Short name (`espeak`, `openai`), used in messages.
     fn name(&self) -> &str;
-    /// Everything besides the SSML that changes the audio: engine version, voice, rate,
-    /// pitch, output format. Part of the cache key.
+    /// Everything besides the SSML that changes the audio: engine version, voice, model,
+    /// rate, output format. Part of the cache key; never holds a secret.
     fn identity(&self) -> String;
     /// How many requests may run at once.
     fn concurrency(&self) -> usize;
+    /// The SSML dialect and request limits the engine reads.
+    fn flavor(&self) -> Flavor {
+        Flavor::Generic
+    }
+    /// Whether the engine can be asked now (its key is set…); checked only when a build
+    /// has something to synthesise, so a cached rebuild or a dry run needs no key.
+    fn ready(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Characters the vendor bills for a segment.
+    fn billed_chars(&self, segment: &Segment) -> usize {
+        segment.chars
+    }
     /// Speaks one SSML document.
     async fn synthesize(&self, ssml: &str) -> Result<Clip>;
 }
 
+/// The engines Audition knows, with what each one is.
+pub const ENGINES: [(&str, &str); 7] = [
+    (
+        "espeak",
+        "espeak-ng, local and always available (the default)",
+    ),
+    ("piper", "Piper neural voices, local, run with ONNX Runtime"),
+    (
+        "openai",
+        "OpenAI /v1/audio/speech, or any compatible server (Kokoro, Piper servers)",
+    ),
+    ("elevenlabs", "ElevenLabs text-to-speech"),
+    ("google", "Google Cloud Text-to-Speech"),
+    ("azure", "Microsoft Azure Speech"),
+    ("polly", "Amazon Polly"),
+];
+
+/// The SSML dialect an engine reads, known from its name alone.
+pub fn flavor_of(engine: &str) -> Flavor {
+    match engine {
+        "google" => Flavor::Google,
+        "azure" => Flavor::Azure,
+        "polly" => Flavor::Polly,
+        "elevenlabs" => Flavor::Elevenlabs,
+        "openai" => Flavor::Openai,
+        _ => Flavor::Generic,
+    }
+}
+
 /// The engine a voice profile names.
 pub fn engine_for(voice: &VoiceProfile) -> Result<Arc<dyn Engine>> {
-    match voice.engine.as_str() {
-        "espeak" | "espeak-ng" => Ok(Arc::new(espeak::Espeak::new(voice)?)),
-        other => Err(Error::Engine {
-            engine: other.to_string(),
-            message: "unknown engine; available: espeak".to_string(),
-        }),
+    Ok(match voice.engine.as_str() {
+        "espeak" | "espeak-ng" => Arc::new(espeak::Espeak::new(voice)?),
+        "piper" => Arc::new(piper::Piper::new(voice)?),
+        "openai" => Arc::new(openai::OpenAi::new(voice)?),
+        "elevenlabs" => Arc::new(elevenlabs::ElevenLabs::new(voice)?),
+        "google" => Arc::new(google::Google::new(voice)?),
+        "azure" => Arc::new(azure::Azure::new(voice)?),
+        "polly" => Arc::new(polly::Polly::new(voice)?),
+        other => {
+            let known: Vec<&str> = ENGINES.iter().map(|(name, _)| *name).collect();
+            return Err(Error::config(
+                &voice.path,
+                format!(
+                    "unknown engine {other:?}; known engines: {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+    })
+}
+
+/// Whether an engine can run here: `Ok(what was found)` or `Err(what is missing)`.
+pub fn readiness(
+    engine: &str,
+    voice: Option<&VoiceProfile>,
+) -> std::result::Result<String, String> {
+    match engine {
+        "espeak" | "espeak-ng" => espeak::readiness(),
+        "piper" => piper::readiness(voice),
+        "openai" => openai::readiness(voice),
+        "elevenlabs" => elevenlabs::readiness(),
+        "google" => google::readiness(),
+        "azure" => azure::readiness(),
+        "polly" => polly::readiness(),
+        other => Err(format!("unknown engine {other:?}")),
     }
 }
 
@@ -93,6 +176,13 @@ pub async fn synthesize_script(
     cache: &ClipCache,
     progress: &dyn Progress,
 ) -> Result<(Vec<ClipFile>, SynthCounts)> {
+    let missing = script
+        .segments
+        .iter()
+        .any(|s| !cache.contains(&cache.key(engine.as_ref(), &s.ssml)));
+    if missing {
+        engine.ready()?;
+    }
     progress.stage("Speaking", script.segments.len() as u64);
     let limit = Arc::new(tokio::sync::Semaphore::new(engine.concurrency().max(1)));
     let mut clips: Vec<Option<ClipFile>> = vec![None; script.segments.len()];
@@ -109,34 +199,95 @@ pub async fn synthesize_script(
         }
         let (engine, limit, cache) = (engine.clone(), limit.clone(), cache.clone());
         let (ssml, index, title) = (segment.ssml.clone(), segment.index, segment.title.clone());
+        let story = segment.story;
         jobs.spawn(async move {
-            let _permit = limit.acquire_owned().await.map_err(|_| Error::Engine {
-                engine: engine.name().to_string(),
-                message: "synthesis was cancelled".to_string(),
-            })?;
+            // A closed semaphore means another segment failed: this one is not started.
+            let Ok(_permit) = limit.acquire_owned().await else {
+                return Ok(None);
+            };
             let clip = engine.synthesize(&ssml).await.map_err(|e| match e {
                 Error::Engine { engine, message } => Error::Engine {
                     engine,
-                    message: format!("story {} « {title} »: {message}", index + 1),
+                    message: format!("story {} « {title} »: {message}", story + 1),
                 },
                 other => other,
             })?;
-            cache.put(&key, index, &clip)
+            cache.put(&key, index, &clip).map(Some)
         });
     }
+    let mut failure: Option<Error> = None;
     while let Some(joined) = jobs.join_next().await {
-        let clip = joined.map_err(|e| Error::Engine {
-            engine: engine.name().to_string(),
-            message: format!("synthesis task failed: {e}"),
-        })??;
-        counts.synthesised += 1;
-        progress.advance(1);
-        let index = clip.segment;
-        clips[index] = Some(clip);
+        let outcome = joined.unwrap_or_else(|e| {
+            Err(Error::Engine {
+                engine: engine.name().to_string(),
+                message: format!("synthesis task failed: {e}"),
+            })
+        });
+        match outcome {
+            Ok(Some(clip)) => {
+                counts.synthesised += 1;
+                progress.advance(1);
+                let index = clip.segment;
+                clips[index] = Some(clip);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                // Stop starting requests; those in flight finish and are cached.
+                limit.close();
+                failure.get_or_insert(e);
+            }
+        }
     }
     progress.finish_stage();
+    if let Some(error) = failure {
+        return Err(with_kept_clips(error, &clips, counts.synthesised));
+    }
     let clips = clips.into_iter().flatten().collect::<Vec<_>>();
     Ok((clips, counts))
+}
+
+/// Adds to a synthesis failure how many clips were kept for the next run.
+fn with_kept_clips(error: Error, clips: &[Option<ClipFile>], received: usize) -> Error {
+    let missing = clips.iter().filter(|c| c.is_none()).count();
+    match error {
+        Error::Engine { engine, message } => Error::Engine {
+            engine,
+            message: format!(
+                "{message} — {received} clip(s) received this run are cached; a rerun asks only for the {missing} missing"
+            ),
+        },
+        other => other,
+    }
+}
+
+/// A clip from an engine that does not report mark timings: each mark is placed by the
+/// share of the text's characters before it.
+fn clip_with_estimated_marks(samples: Vec<i16>, sample_rate: u32, ssml: &str) -> Clip {
+    let (text, marks) = spoken::interpret(ssml)
+        .map(|pieces| spoken::plain_text(&pieces))
+        .unwrap_or_default();
+    let (lead, tail) = cache::silences(&samples);
+    let marks = spoken::estimate_marks(
+        &marks,
+        text.chars().count(),
+        samples.len() as u64,
+        lead,
+        tail,
+    );
+    Clip {
+        samples,
+        sample_rate,
+        marks,
+    }
+}
+
+/// The text an engine that reads text is sent, or why the SSML cannot be read.
+fn text_of(ssml: &str, engine: &str) -> Result<String> {
+    let pieces = spoken::interpret(ssml).map_err(|message| Error::Engine {
+        engine: engine.to_string(),
+        message,
+    })?;
+    Ok(spoken::plain_text(&pieces).0)
 }
 
 /// The cache keys of a script's clips, without synthesising anything.
