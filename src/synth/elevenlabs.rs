@@ -9,7 +9,7 @@ use super::http::{env_key, json_error_message, Failure, Http};
 use super::response::{decode, BodyFormat};
 use super::{clip_with_estimated_marks, text_of, Clip, Engine};
 use crate::error::{Error, Result};
-use crate::script::Flavor;
+use crate::script::{Flavor, Segment};
 use crate::show::VoiceProfile;
 
 const DEFAULT_BASE_URL: &str = "https://api.elevenlabs.io";
@@ -82,6 +82,11 @@ impl Engine for ElevenLabs {
             "elevenlabs url={} model={} speed={}",
             self.url, self.model, self.speed
         )
+    }
+
+    /// Billed: the characters of the text sent, exactly.
+    fn billed_chars(&self, segment: &Segment) -> usize {
+        text_of(&segment.ssml, "elevenlabs").map_or(segment.chars, |t| t.chars().count())
     }
 
     fn concurrency(&self) -> usize {

@@ -10,7 +10,7 @@ use super::http::{env_key, json_error_message, Failure, Http};
 use super::response::{decode, BodyFormat};
 use super::{clip_with_estimated_marks, text_of, Clip, Engine};
 use crate::error::{Error, Result};
-use crate::script::Flavor;
+use crate::script::{Flavor, Segment};
 use crate::show::VoiceProfile;
 
 const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -88,6 +88,11 @@ impl Engine for OpenAi {
             "openai url={} model={} voice={} format={} speed={}",
             self.url, self.model, self.voice, self.wire_format, self.speed
         )
+    }
+
+    /// Billed: the characters of the text sent, exactly.
+    fn billed_chars(&self, segment: &Segment) -> usize {
+        text_of(&segment.ssml, "openai").map_or(segment.chars, |t| t.chars().count())
     }
 
     fn concurrency(&self) -> usize {

@@ -2,6 +2,8 @@
 //! measuring loudness with a real EBU R128 meter.
 #![allow(dead_code)]
 
+pub mod vendor;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

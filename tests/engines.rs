@@ -1,0 +1,397 @@
+//! The cloud engines over real HTTP, against stand-ins of each vendor on 127.0.0.1 that check
+//! every request as the vendor documents it: a whole build per engine through the CLI, with
+//! 429 + Retry-After, 500, a stalled answer and a body cut off mid-transfer on the way;
+//! vendor errors that stop the build; a rerun that asks only for what is missing; dry runs
+//! and cost limits; keys that never leave the environment.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::vendor::{self, Fault, Service, Vendor, KEY};
+use common::{root, stderr, stdout};
+
+const ISSUE: &str = "feeds/signal/issues/2026-11-16.txt";
+
+/// A voice profile for `service` pointed at `base_url`.
+fn profile(dir: &Path, service: Service, base_url: &str, extra: &str) -> PathBuf {
+    let (engine, voice) = match service {
+        Service::OpenAi => ("openai", "alloy"),
+        Service::ElevenLabs => ("elevenlabs", "JBFqnCBsd6RMkjVDRZzb"),
+        Service::Google => ("google", "en-US-Neural2-C"),
+        Service::Azure => ("azure", "en-US-AvaMultilingualNeural"),
+        Service::Polly => ("polly", "Joanna"),
+    };
+    let path = dir.join(format!("{engine}.toml"));
+    let region = match service {
+        Service::Polly => format!("region = \"{}\"\n", vendor::AWS_REGION),
+        _ => String::new(),
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "engine = \"{engine}\"\nvoice = \"{voice}\"\nlanguage = \"en-US\"\nbase_url = \"{base_url}\"\n{region}{extra}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// The environment a producer would have set for `service`.
+fn credentials(service: Service) -> Vec<(&'static str, &'static str)> {
+    match service {
+        Service::OpenAi => vec![("OPENAI_API_KEY", KEY)],
+        Service::ElevenLabs => vec![("ELEVENLABS_API_KEY", KEY)],
+        Service::Google => vec![("GOOGLE_API_KEY", KEY)],
+        Service::Azure => vec![("AZURE_SPEECH_KEY", KEY)],
+        Service::Polly => vec![
+            ("AWS_ACCESS_KEY_ID", vendor::AWS_ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", vendor::AWS_SECRET),
+        ],
+    }
+}
+
+/// `audition build` of the English sample issue with a profile, in `dir`, as a blocking
+/// process run off the async runtime (the stand-in server lives on it).
+async fn build(dir: &Path, voice: &Path, env: &[(&str, &str)], extra: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_audition"));
+    command
+        .current_dir(root())
+        .args([
+            "build",
+            ISSUE,
+            "--show",
+            "feeds/signal/show.toml",
+            "--voice",
+        ])
+        .arg(voice)
+        .arg("--out")
+        .arg(dir.join("public"))
+        .arg("--cache")
+        .arg(dir.join("cache"))
+        .args(extra);
+    for variable in [
+        "OPENAI_API_KEY",
+        "ELEVENLABS_API_KEY",
+        "GOOGLE_API_KEY",
+        "GOOGLE_OAUTH_TOKEN",
+        "AZURE_SPEECH_KEY",
+        "AZURE_SPEECH_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+    ] {
+        command.env_remove(variable);
+    }
+    command.envs(env.iter().copied());
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// How many segments the English sample issue has for an engine (from `audition script`).
+fn segments(voice: &Path) -> usize {
+    let output = common::audition(&[
+        "script",
+        root().join(ISSUE).to_str().unwrap(),
+        "--show",
+        root().join("feeds/signal/show.toml").to_str().unwrap(),
+        "--voice",
+        voice.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    rows.len()
+}
+
+/// Every file under `dir`, read as bytes.
+fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+fn assert_no_secret(dir: &Path, output: &Output) {
+    for secret in [KEY, vendor::AWS_SECRET] {
+        assert!(!stdout(output).contains(secret) && !stderr(output).contains(secret));
+        for (path, bytes) in files_under(dir) {
+            let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+            assert!(!found, "{} holds a secret", path.display());
+        }
+    }
+}
+
+/// A whole build against the vendor, through a 429 with Retry-After, a 500, a stalled answer
+/// and a truncated body: each costs exactly one more request, and the episode is complete.
+async fn survives_faults(service: Service) {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = vec![
+        Fault::RateLimited(1),
+        Fault::ServerError,
+        Fault::Stall(Duration::from_secs(4)),
+        Fault::Truncate,
+    ];
+    let server = Vendor::start(service, faults).await;
+    let voice = profile(
+        dir.path(),
+        service,
+        &server.base_url,
+        "concurrency = 1\ntimeout_s = 1.5\nretries = 4",
+    );
+    let output = build(dir.path(), &voice, &credentials(service), &[]).await;
+    let requests = server.requests();
+    let invalid: Vec<_> = requests.iter().filter_map(|r| r.invalid.clone()).collect();
+    assert!(
+        invalid.is_empty(),
+        "{service:?}: malformed requests: {invalid:?}"
+    );
+    assert!(output.status.success(), "{service:?}: {}", stderr(&output));
+    let expected = segments(&voice);
+    assert_eq!(
+        requests.len(),
+        expected + 4,
+        "{service:?}: one extra request per fault"
+    );
+    assert_eq!(requests.iter().filter(|r| r.answered).count(), expected);
+    // The retry after the 429 waited the second the server asked for.
+    let waited = requests[1].at - requests[0].at;
+    assert!(
+        waited >= Duration::from_millis(950),
+        "{service:?}: retried after {waited:?}"
+    );
+    let mp3 = dir.path().join("public/episodes/2026-11-16.mp3");
+    let (samples, rate) = common::decode(&mp3);
+    assert!(
+        samples.len() as f64 / rate as f64 > 20.0,
+        "{service:?}: episode too short"
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!("{expected} clips synthesised")),
+        "{text}"
+    );
+    assert_no_secret(dir.path(), &output);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn openai_compatible_build_survives_vendor_faults() {
+    survives_faults(Service::OpenAi).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn elevenlabs_build_survives_vendor_faults() {
+    survives_faults(Service::ElevenLabs).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn google_build_survives_vendor_faults() {
+    survives_faults(Service::Google).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn azure_build_survives_vendor_faults() {
+    survives_faults(Service::Azure).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn polly_build_signed_with_sigv4_survives_vendor_faults() {
+    survives_faults(Service::Polly).await;
+}
+
+/// A refusal (bad SSML, unknown voice) is not retried: the build stops with one line naming
+/// the story and the vendor's own reason, exit code 2, no episode, no key in sight.
+#[tokio::test(flavor = "multi_thread")]
+async fn vendor_refusals_stop_the_build_naming_story_and_reason() {
+    for service in [
+        Service::OpenAi,
+        Service::ElevenLabs,
+        Service::Google,
+        Service::Azure,
+        Service::Polly,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Vendor::start(service, vec![]).await;
+        server.fail_when(
+            "crushed rock",
+            Fault::Reject(400, "Unsupported character in input".into()),
+        );
+        let voice = profile(
+            dir.path(),
+            service,
+            &server.base_url,
+            "concurrency = 1\nretries = 3",
+        );
+        let output = build(dir.path(), &voice, &credentials(service), &[]).await;
+        assert_eq!(output.status.code(), Some(2), "{service:?}");
+        let message = stderr(&output);
+        assert_eq!(message.trim().lines().count(), 1, "{message}");
+        assert!(
+            message.contains("A bakery runs its ovens on stored heat"),
+            "{message}"
+        );
+        assert!(message.contains("HTTP 400"), "{message}");
+        if service != Service::Azure {
+            assert!(
+                message.contains("Unsupported character in input"),
+                "{message}"
+            );
+        }
+        let refused = server
+            .requests()
+            .iter()
+            .filter(|r| r.spoken.contains("crushed rock"))
+            .count();
+        assert_eq!(refused, 1, "{service:?}: a refusal is not retried");
+        assert!(!dir.path().join("public/episodes/2026-11-16.mp3").exists());
+        assert!(!dir.path().join("public/feed.xml").exists());
+        assert_no_secret(dir.path(), &output);
+    }
+}
+
+/// A build stopped by a story that keeps failing keeps every clip received; the rerun asks
+/// the server only for the segments it did not get (counted by the server).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rerun_after_a_failure_asks_only_for_the_missing_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Vendor::start(Service::OpenAi, vec![]).await;
+    server.fail_when("crushed rock", Fault::ServerError);
+    let voice = profile(
+        dir.path(),
+        Service::OpenAi,
+        &server.base_url,
+        "concurrency = 2\nretries = 1",
+    );
+    let env = credentials(Service::OpenAi);
+    let first = build(dir.path(), &voice, &env, &[]).await;
+    assert_eq!(first.status.code(), Some(2));
+    let message = stderr(&first);
+    assert!(message.contains("gave up after 2 tries"), "{message}");
+    let received: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.answered)
+        .map(|r| r.spoken.clone())
+        .collect();
+    let total = segments(&voice);
+    assert!(received.len() < total);
+
+    server.heal();
+    server.clear();
+    let second = build(dir.path(), &voice, &env, &[]).await;
+    assert!(second.status.success(), "{}", stderr(&second));
+    let asked: Vec<String> = server.requests().iter().map(|r| r.spoken.clone()).collect();
+    assert_eq!(
+        asked.len(),
+        total - received.len(),
+        "only the missing segments are asked"
+    );
+    assert!(asked.iter().any(|t| t.contains("crushed rock")));
+    assert!(
+        asked.iter().all(|t| !received.contains(t)),
+        "nothing received is asked again"
+    );
+    let text = stdout(&second);
+    assert!(
+        text.contains(&format!("{} cached", received.len())),
+        "{text}"
+    );
+}
+
+/// `--dry-run` counts requests, billed characters and cost without asking anything;
+/// `--max-cost` refuses to start above it; a cached rebuild needs no key at all.
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_and_max_cost_ask_nothing_and_cached_rebuilds_need_no_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Vendor::start(Service::OpenAi, vec![]).await;
+    let voice = profile(
+        dir.path(),
+        Service::OpenAi,
+        &server.base_url,
+        "model = \"tts-1-hd\"",
+    );
+    let env = credentials(Service::OpenAi);
+    let total = segments(&voice);
+
+    let dry = build(dir.path(), &voice, &[], &["--dry-run"]).await;
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let line = stdout(&dry);
+    assert!(
+        line.contains(&format!("openai (voice openai): {total} request(s)")),
+        "{line}"
+    );
+    // Billed characters are the spoken text the server would receive; tts-1-hd is 30 USD/M.
+    let chars: usize = line
+        .split(", ")
+        .nth(1)
+        .and_then(|p| p.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        line.contains(&format!("estimated {:.2} USD", chars as f64 * 30.0 / 1e6)),
+        "{line}"
+    );
+    assert!(server.requests().is_empty());
+
+    let refused = build(dir.path(), &voice, &env, &["--max-cost", "0.00001"]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("above --max-cost"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(server.requests().is_empty());
+
+    let built = build(dir.path(), &voice, &env, &["--max-cost", "1"]).await;
+    assert!(built.status.success(), "{}", stderr(&built));
+    let sent: usize = server
+        .requests()
+        .iter()
+        .map(|r| r.spoken.chars().count())
+        .sum();
+    assert_eq!(sent, chars, "the dry run counted what was then sent");
+
+    let again = build(dir.path(), &voice, &[], &["--dry-run"]).await;
+    assert!(
+        stdout(&again).contains(&format!(
+            ": 0 request(s), 0 billed characters, estimated 0.00 USD"
+        )),
+        "{}",
+        stdout(&again)
+    );
+    // The published audio is gone: the build goes through synthesis, all from the cache.
+    std::fs::remove_file(dir.path().join("public/episodes/2026-11-16.mp3")).unwrap();
+    let rebuilt = build(dir.path(), &voice, &[], &[]).await;
+    assert!(rebuilt.status.success(), "{}", stderr(&rebuilt));
+    assert_eq!(server.requests().len(), total);
+}
+
+/// Without its key, an engine that has something to ask fails at once naming the variable.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_key_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Vendor::start(Service::ElevenLabs, vec![]).await;
+    let voice = profile(dir.path(), Service::ElevenLabs, &server.base_url, "");
+    let output = build(dir.path(), &voice, &[], &[]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("ELEVENLABS_API_KEY is not set"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(server.requests().is_empty());
+}
