@@ -367,9 +367,7 @@ async fn dry_run_and_max_cost_ask_nothing_and_cached_rebuilds_need_no_key() {
 
     let again = build(dir.path(), &voice, &[], &["--dry-run"]).await;
     assert!(
-        stdout(&again).contains(&format!(
-            ": 0 request(s), 0 billed characters, estimated 0.00 USD"
-        )),
+        stdout(&again).contains(": 0 request(s), 0 billed characters, estimated 0.00 USD"),
         "{}",
         stdout(&again)
     );
