@@ -399,7 +399,17 @@ impl Engine for Piper {
 
 #[cfg(test)]
 mod tests {
-    use super::join_clauses;
+    use super::{join_clauses, phonemize};
+
+    /// The phonemes piper-tts's own phonemiser (piper 1.3, espeak-ng 1.51 data) gives for
+    /// this sentence, punctuation and stress marks included.
+    #[tokio::test]
+    async fn phonemes_match_pipers_own_phonemiser() {
+        let phonemes = phonemize("en-us", "Hello world, this is a test; really.")
+            .await
+            .unwrap();
+        assert_eq!(phonemes, "həlˈoʊ wˈɜːld, ðɪs ɪz ɐ tˈɛst; ɹˈiəli.");
+    }
 
     #[test]
     fn clauses_keep_their_punctuation() {
