@@ -14,7 +14,9 @@ use audition::show::{Show, VoiceProfile};
 async fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let issue = audition::ingest::load(
-        root.join("feeds/signal/issues/2026-11-16.txt").to_str().unwrap(),
+        root.join("feeds/signal/issues/2026-11-16.txt")
+            .to_str()
+            .unwrap(),
         &Default::default(),
     )
     .await

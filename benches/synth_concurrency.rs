@@ -40,7 +40,9 @@ async fn synthesis_seconds(server: &Vendor, dir: &Path, concurrency: usize) -> (
         ),
     )
     .unwrap();
-    let issue = audition::ingest::load(&issue(dir), &Default::default()).await.unwrap();
+    let issue = audition::ingest::load(&issue(dir), &Default::default())
+        .await
+        .unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut show = Show::load(&root.join("feeds/signal/show.toml")).unwrap();
     show.voice = VoiceProfile::load(&voice).unwrap();
@@ -51,8 +53,13 @@ async fn synthesis_seconds(server: &Vendor, dir: &Path, concurrency: usize) -> (
         max_cost: None,
     };
     server.clear();
-    let report = audition::build(&show, &issue, &options, &Silent).await.unwrap();
-    assert_eq!(report.clips.synthesised, SEGMENTS, "the issue has {SEGMENTS} segments");
+    let report = audition::build(&show, &issue, &options, &Silent)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.clips.synthesised, SEGMENTS,
+        "the issue has {SEGMENTS} segments"
+    );
     let seconds = report
         .timings
         .iter()
