@@ -431,6 +431,14 @@ impl Show {
         Ok(file.into_show(id, path, resources))
     }
 
+    /// Field names that would hold a credential.
+    fn looks_secret(field: &str) -> bool {
+        let field = field.to_ascii_lowercase();
+        ["key", "token", "secret", "password"]
+            .iter()
+            .any(|w| field.contains(w))
+    }
+
     /// A path written in a profile, taken relative to the profile's folder.
     pub fn relative_to(profile: &Path, path: &Path) -> PathBuf {
         match profile.parent() {
@@ -516,6 +524,13 @@ impl VoiceProfile {
 
     /// Loads a voice profile from a TOML file.
     pub fn load(path: &Path) -> Result<VoiceProfile> {
+        let table: toml::Table = read_toml(path)?;
+        if let Some(field) = table.keys().find(|k| looks_secret(k)) {
+            return Err(Error::config(
+                path,
+                format!("remove `{field}`: voice profiles never hold keys; export the engine's key in the environment (see `audition voices`)"),
+            ));
+        }
         VoiceProfile::from_file(read_toml(path)?, path)
     }
 
@@ -577,6 +592,14 @@ impl VoiceProfile {
             },
         })
     }
+}
+
+/// Field names that would hold a credential.
+fn looks_secret(field: &str) -> bool {
+    let field = field.to_ascii_lowercase();
+    ["key", "token", "secret", "password"]
+        .iter()
+        .any(|w| field.contains(w))
 }
 
 /// A path written in a profile, taken relative to the profile's folder.

@@ -393,3 +393,25 @@ async fn a_missing_key_is_named() {
     );
     assert!(server.requests().is_empty());
 }
+
+/// A key written into a profile is refused before anything runs, without echoing it.
+#[test]
+fn a_profile_holding_a_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let voice = profile(
+        dir.path(),
+        Service::OpenAi,
+        "http://127.0.0.1:9",
+        &format!("api_key = \"{KEY}\""),
+    );
+    let output = common::audition(&[
+        "script",
+        root().join(ISSUE).to_str().unwrap(),
+        "--voice",
+        voice.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("remove `api_key`"), "{message}");
+    assert!(!message.contains(KEY));
+}
