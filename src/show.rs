@@ -431,22 +431,6 @@ impl Show {
         Ok(file.into_show(id, path, resources))
     }
 
-    /// Field names that would hold a credential.
-    fn looks_secret(field: &str) -> bool {
-        let field = field.to_ascii_lowercase();
-        ["key", "token", "secret", "password"]
-            .iter()
-            .any(|w| field.contains(w))
-    }
-
-    /// A path written in a profile, taken relative to the profile's folder.
-    pub fn relative_to(profile: &Path, path: &Path) -> PathBuf {
-        match profile.parent() {
-            Some(dir) if path.is_relative() => dir.join(path),
-            _ => path.to_path_buf(),
-        }
-    }
-
     /// The primary language subtag (`fr` for `fr-FR`).
     pub fn lang(&self) -> &str {
         primary_language(&self.language)

@@ -5,8 +5,8 @@
 //! `AZURE_SPEECH_REGION`). The REST API does not report mark times: they are estimated by
 //! character share.
 
-use super::http::{env_key, Failure, Http};
-use super::response::{decode, BodyFormat};
+use super::http::{audio, env_key, Http};
+use super::response::BodyFormat;
 use super::spoken::{prosody_attributes, wrap_children};
 use super::{clip_with_estimated_marks, Clip, Engine};
 use crate::error::{Error, Result};
@@ -158,12 +158,7 @@ impl Engine for Azure {
                     let text = String::from_utf8_lossy(body).trim().to_string();
                     (!text.is_empty()).then(|| text.chars().take(300).collect())
                 },
-                |reply| {
-                    decode(&reply.body, self.format).map_err(|reason| Failure::Transient {
-                        reason,
-                        after: None,
-                    })
-                },
+                |reply| audio(&reply, self.format),
             )
             .await?;
         Ok(clip_with_estimated_marks(samples, rate, ssml))

@@ -5,8 +5,8 @@
 //! ElevenLabs reads text: the script's SSML is interpreted into plain text and mark times are
 //! estimated by character share.
 
-use super::http::{env_key, json_error_message, Failure, Http};
-use super::response::{decode, BodyFormat};
+use super::http::{audio, env_key, json_error_message, Http};
+use super::response::BodyFormat;
 use super::{clip_with_estimated_marks, text_of, Clip, Engine};
 use crate::error::{Error, Result};
 use crate::script::{Flavor, Segment};
@@ -124,12 +124,7 @@ impl Engine for ElevenLabs {
                         .json(&body))
                 },
                 json_error_message,
-                |reply| {
-                    decode(&reply.body, self.format).map_err(|reason| Failure::Transient {
-                        reason,
-                        after: None,
-                    })
-                },
+                |reply| audio(&reply, self.format),
             )
             .await?;
         Ok(clip_with_estimated_marks(samples, rate, ssml))

@@ -115,10 +115,7 @@ impl Google {
     }
 
     fn accept(&self, body: &[u8]) -> std::result::Result<Clip, Failure> {
-        let transient = |reason: String| Failure::Transient {
-            reason,
-            after: None,
-        };
+        let transient = Failure::retry;
         let reply: Reply = serde_json::from_slice(body)
             .map_err(|e| transient(format!("the reply is not the documented JSON: {e}")))?;
         let audio = base64::engine::general_purpose::STANDARD

@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
+use super::response::{decode, BodyFormat};
 use crate::error::{Error, Result};
 use crate::show::EngineOptions;
 
@@ -37,6 +38,22 @@ pub enum Failure {
     },
     /// Trying again cannot help (bad key, bad SSML, unknown voice).
     Fatal(String),
+}
+
+impl Failure {
+    /// A failure worth another try as soon as the backoff allows.
+    pub fn retry(reason: String) -> Failure {
+        Failure::Transient {
+            reason,
+            after: None,
+        }
+    }
+}
+
+/// The samples of a successful reply, or a failure worth another try when the body is not
+/// complete audio of the format asked for (a cut transfer, an error page sent with 200).
+pub fn audio(reply: &Reply, format: BodyFormat) -> Result<(Vec<i16>, u32), Failure> {
+    decode(&reply.body, format).map_err(Failure::retry)
 }
 
 /// A client for one engine.

@@ -6,8 +6,8 @@
 //! mark times are estimated by character share. A key (`OPENAI_API_KEY`) is required by
 //! OpenAI's own service only; self-hosted servers are called without one when none is set.
 
-use super::http::{env_key, json_error_message, Failure, Http};
-use super::response::{decode, BodyFormat};
+use super::http::{audio, env_key, json_error_message, Http};
+use super::response::BodyFormat;
 use super::{clip_with_estimated_marks, text_of, Clip, Engine};
 use crate::error::{Error, Result};
 use crate::script::{Flavor, Segment};
@@ -132,12 +132,7 @@ impl Engine for OpenAi {
                     })
                 },
                 json_error_message,
-                |reply| {
-                    decode(&reply.body, self.format).map_err(|reason| Failure::Transient {
-                        reason,
-                        after: None,
-                    })
-                },
+                |reply| audio(&reply, self.format),
             )
             .await?;
         Ok(clip_with_estimated_marks(samples, rate, ssml))

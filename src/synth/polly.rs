@@ -12,8 +12,8 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
-use super::http::{env_key, json_error_message, Failure, Http};
-use super::response::{decode, BodyFormat};
+use super::http::{audio, env_key, json_error_message, Http};
+use super::response::BodyFormat;
 use super::spoken::{prosody_attributes, wrap_children};
 use super::{clip_with_estimated_marks, Clip, Engine};
 use crate::error::{Error, Result};
@@ -203,12 +203,7 @@ impl Engine for Polly {
             .send(
                 || self.signed(&body),
                 json_error_message,
-                |reply| {
-                    decode(&reply.body, self.format).map_err(|reason| Failure::Transient {
-                        reason,
-                        after: None,
-                    })
-                },
+                |reply| audio(&reply, self.format),
             )
             .await?;
         Ok(clip_with_estimated_marks(samples, rate, ssml))
