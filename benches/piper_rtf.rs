@@ -32,7 +32,10 @@ async fn main() {
     let mut chars = 0;
     let started = Instant::now();
     for segment in &script.segments {
-        let clip = engine.synthesize(&segment.ssml).await.unwrap();
+        let clip = engine
+            .synthesize(&segment.ssml, &audition::synth::Notes::none())
+            .await
+            .unwrap();
         audio_s += clip.samples.len() as f64 / clip.sample_rate as f64;
         chars += segment.chars;
     }

@@ -440,4 +440,14 @@ impl Progress for Bars {
     fn finish_stage(&self) {
         self.clear();
     }
+
+    /// Printed above the bar on a terminal, as a plain line otherwise.
+    fn note(&self, message: &str) {
+        if let Ok(current) = self.current.lock() {
+            match current.as_ref() {
+                Some(bar) if self.visible => bar.println(message),
+                _ => eprintln!("{message}"),
+            }
+        }
+    }
 }

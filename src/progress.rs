@@ -10,6 +10,8 @@ pub trait Progress: Send + Sync {
     fn advance(&self, n: u64);
     /// The current stage is finished.
     fn finish_stage(&self);
+    /// Something the producer should see while the stage goes on (a retry, a wait).
+    fn note(&self, _message: &str) {}
 }
 
 /// Reports nothing (tests, scripts, libraries embedding Audition).

@@ -185,6 +185,29 @@ async fn survives_faults(service: Service) {
         text.contains(&format!("{expected} clips synthesised")),
         "{text}"
     );
+    // The producer saw each retry, the story it concerned and the wait.
+    let notes = stderr(&output);
+    assert_eq!(
+        notes
+            .lines()
+            .filter(|l| l.contains("trying again in"))
+            .count(),
+        4,
+        "{notes}"
+    );
+    assert!(
+        notes
+            .lines()
+            .all(|l| l.starts_with("story ") && l.contains(" »: ")),
+        "{notes}"
+    );
+    assert!(notes.contains("HTTP 429"), "{notes}");
+    assert!(
+        notes.contains("trying again in 1.0 s (try 2 of 5)"),
+        "{notes}"
+    );
+    assert!(notes.contains("no answer within the timeout"), "{notes}");
+    assert!(notes.contains("incomplete audio"), "{notes}");
     assert_no_secret(dir.path(), &output);
 }
 
@@ -392,6 +415,76 @@ async fn a_missing_key_is_named() {
         stderr(&output)
     );
     assert!(server.requests().is_empty());
+}
+
+/// Google also takes an OAuth access token (bearer) billed to a project.
+#[tokio::test(flavor = "multi_thread")]
+async fn google_accepts_an_oauth_access_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Vendor::start(Service::Google, vec![]).await;
+    let voice = profile(dir.path(), Service::Google, &server.base_url, "");
+    let env = [
+        ("GOOGLE_OAUTH_TOKEN", KEY),
+        ("GOOGLE_CLOUD_PROJECT", "audition-tests"),
+    ];
+    let output = build(dir.path(), &voice, &env, &[]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let requests = server.requests();
+    assert!(requests.iter().all(|r| r.invalid.is_none() && r.answered));
+    assert!(requests
+        .iter()
+        .all(|r| r.headers["x-goog-user-project"] == "audition-tests"));
+}
+
+/// `audition voices` says which engines can run here and which profiles use them.
+#[test]
+fn voices_lists_engines_readiness_and_profiles() {
+    let dir = tempfile::tempdir().unwrap();
+    profile(dir.path(), Service::OpenAi, "http://127.0.0.1:9", "");
+    profile(dir.path(), Service::ElevenLabs, "http://127.0.0.1:9", "");
+    std::fs::write(
+        dir.path().join("far-piper.toml"),
+        "engine = \"piper\"\nvoice = \"x\"\nlanguage = \"fr-FR\"\nmodel = \"nowhere.onnx\"\n",
+    )
+    .unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_audition"));
+        command.args(["voices", "--dir"]).arg(dir.path());
+        command
+            .env_remove("ELEVENLABS_API_KEY")
+            .env_remove("OPENAI_API_KEY");
+        command.envs(env.iter().copied());
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let without = run(&[]);
+    assert!(
+        without.contains("not usable: set ELEVENLABS_API_KEY"),
+        "{without}"
+    );
+    assert!(
+        without.contains("- elevenlabs (voice JBFqnCBsd6RMkjVDRZzb, en-US): not ready"),
+        "{without}"
+    );
+    assert!(
+        without.contains("- openai (voice alloy, en-US): ready"),
+        "{without}"
+    );
+    assert!(
+        without.contains("- far-piper (voice x, fr-FR): not ready: voice model"),
+        "{without}"
+    );
+    assert!(
+        without.contains("espeak") && without.contains("polly"),
+        "{without}"
+    );
+    let with = run(&[("ELEVENLABS_API_KEY", KEY)]);
+    assert!(
+        with.contains("usable (ELEVENLABS_API_KEY is set)"),
+        "{with}"
+    );
+    assert!(!with.contains(KEY));
 }
 
 /// A key written into a profile is refused before anything runs, without echoing it.

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use audition::show::VoiceProfile;
-use audition::synth::engine_for;
+use audition::synth::{engine_for, Notes};
 use common::{root, stderr, stdout};
 
 fn joe() -> VoiceProfile {
@@ -94,7 +94,7 @@ async fn ssml_pauses_marks_and_rate_are_interpreted_not_spoken() {
     let voice = joe();
     let engine = engine_for(&voice).unwrap();
     let ssml = r#"<speak xml:lang="en-US"><mark name="c0"/><p><s>The first sentence is short.</s></p><break time="1500ms"/><mark name="c1"/><p><s>The <sub alias="World Health Organization">WHO</sub> said so.</s></p></speak>"#;
-    let clip = engine.synthesize(ssml).await.unwrap();
+    let clip = engine.synthesize(ssml, &Notes::none()).await.unwrap();
     let rate = clip.sample_rate as u64;
     assert_eq!(rate, 22_050);
     let names: Vec<&str> = clip.marks.iter().map(|m| m.name.as_str()).collect();
@@ -112,7 +112,11 @@ async fn ssml_pauses_marks_and_rate_are_interpreted_not_spoken() {
 
     let mut fast = voice.clone();
     fast.rate = 2.0;
-    let fast = engine_for(&fast).unwrap().synthesize(ssml).await.unwrap();
+    let fast = engine_for(&fast)
+        .unwrap()
+        .synthesize(ssml, &Notes::none())
+        .await
+        .unwrap();
     // Speech only: the break and the two sentence silences do not change with the rate.
     let fixed = rate as usize * 1900 / 1000;
     let ratio = (fast.samples.len() - fixed) as f64 / (clip.samples.len() - fixed) as f64;

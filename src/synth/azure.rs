@@ -8,7 +8,7 @@
 use super::http::{audio, env_key, Http};
 use super::response::BodyFormat;
 use super::spoken::{prosody_attributes, wrap_children};
-use super::{clip_with_estimated_marks, Clip, Engine};
+use super::{clip_with_estimated_marks, Clip, Engine, Notes};
 use crate::error::{Error, Result};
 use crate::script::Flavor;
 use crate::show::VoiceProfile;
@@ -136,11 +136,12 @@ impl Engine for Azure {
         }
     }
 
-    async fn synthesize(&self, ssml: &str) -> Result<Clip> {
+    async fn synthesize(&self, ssml: &str, notes: &Notes) -> Result<Clip> {
         let document = self.document(ssml);
         let (samples, rate) = self
             .http
             .send(
+                notes,
                 || {
                     Ok(self
                         .http

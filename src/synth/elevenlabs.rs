@@ -7,7 +7,7 @@
 
 use super::http::{audio, env_key, json_error_message, Http};
 use super::response::BodyFormat;
-use super::{clip_with_estimated_marks, text_of, Clip, Engine};
+use super::{clip_with_estimated_marks, text_of, Clip, Engine, Notes};
 use crate::error::{Error, Result};
 use crate::script::{Flavor, Segment};
 use crate::show::VoiceProfile;
@@ -104,7 +104,7 @@ impl Engine for ElevenLabs {
         }
     }
 
-    async fn synthesize(&self, ssml: &str) -> Result<Clip> {
+    async fn synthesize(&self, ssml: &str, notes: &Notes) -> Result<Clip> {
         let mut body = serde_json::json!({
             "text": text_of(ssml, "elevenlabs")?,
             "model_id": self.model,
@@ -115,6 +115,7 @@ impl Engine for ElevenLabs {
         let (samples, rate) = self
             .http
             .send(
+                notes,
                 || {
                     Ok(self
                         .http

@@ -9,7 +9,7 @@ use std::path::Path;
 use quick_xml::events::Event;
 use tokio::process::Command;
 
-use super::{Clip, Engine, MarkTime};
+use super::{Clip, Engine, MarkTime, Notes};
 use crate::error::{Error, Result};
 use crate::show::VoiceProfile;
 
@@ -147,7 +147,7 @@ impl Engine for Espeak {
         std::thread::available_parallelism().map_or(2, |n| n.get())
     }
 
-    async fn synthesize(&self, ssml: &str) -> Result<Clip> {
+    async fn synthesize(&self, ssml: &str, _notes: &Notes) -> Result<Clip> {
         let parts =
             split_at_marks(ssml).map_err(|e| engine_error(&format!("invalid SSML: {e}")))?;
         let dir = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::http::{env_key, json_error_message, Failure, Http};
 use super::response::{decode, BodyFormat};
-use super::{Clip, Engine, MarkTime};
+use super::{Clip, Engine, MarkTime, Notes};
 use crate::error::{Error, Result};
 use crate::script::{Flavor, Segment};
 use crate::show::VoiceProfile;
@@ -199,7 +199,7 @@ impl Engine for Google {
         segment.ssml.chars().count().saturating_sub(marks)
     }
 
-    async fn synthesize(&self, ssml: &str) -> Result<Clip> {
+    async fn synthesize(&self, ssml: &str, notes: &Notes) -> Result<Clip> {
         let body = serde_json::json!({
             "input": { "ssml": ssml },
             "voice": { "languageCode": self.language, "name": self.voice },
@@ -213,6 +213,7 @@ impl Engine for Google {
         });
         self.http
             .send(
+                notes,
                 || Ok(self.request(&body)),
                 json_error_message,
                 |reply| self.accept(&reply.body),

@@ -11,6 +11,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
 use super::response::{decode, BodyFormat};
+use super::Notes;
 use crate::error::{Error, Result};
 use crate::show::EngineOptions;
 
@@ -108,6 +109,7 @@ impl Http {
     /// failures; `explain` turns an error reply's body into the vendor's message.
     pub async fn send<T>(
         &self,
+        notes: &Notes,
         build: impl Fn() -> Result<reqwest::RequestBuilder>,
         explain: impl Fn(&[u8]) -> Option<String>,
         accept: impl Fn(Reply) -> Result<T, Failure>,
@@ -141,6 +143,13 @@ impl Http {
                         Some(wait) => wait,
                         None => backoff(attempt),
                     };
+                    notes.say(&self.redact(&format!(
+                        "{}: {reason}; trying again in {:.1} s (try {} of {})",
+                        self.engine,
+                        wait.as_secs_f64(),
+                        attempt + 2,
+                        self.retries + 1
+                    )));
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -158,9 +167,13 @@ impl Http {
         let headers = response.headers().clone();
         let body = response.bytes().await;
         if status.is_success() {
-            let body = body.map_err(|e| Failure::Transient {
-                reason: self.redact(&format!("incomplete audio: {}", chain(&e))),
-                after: None,
+            let body = body.map_err(|e| {
+                let reason = if e.is_timeout() {
+                    "incomplete audio: the transfer stalled past the timeout".to_string()
+                } else {
+                    format!("incomplete audio: {}", chain(&e.without_url()))
+                };
+                Failure::retry(self.redact(&reason))
             })?;
             return Ok(Reply {
                 body: body.to_vec(),
@@ -183,12 +196,16 @@ impl Http {
     }
 
     fn transport(&self, e: reqwest::Error) -> Failure {
+        let e = e.without_url();
         let reason = if e.is_timeout() {
             "no answer within the timeout".to_string()
         } else if e.is_connect() {
             format!("cannot connect: {}", chain(&e))
         } else {
-            chain(&e)
+            format!(
+                "connection lost before the reply was complete: {}",
+                chain(&e)
+            )
         };
         Failure::Transient {
             reason: self.redact(&reason),

@@ -89,8 +89,31 @@ pub trait Engine: Send + Sync {
     fn billed_chars(&self, segment: &Segment) -> usize {
         segment.chars
     }
-    /// Speaks one SSML document.
-    async fn synthesize(&self, ssml: &str) -> Result<Clip>;
+    /// Speaks one SSML document, telling `notes` about retries and waits.
+    async fn synthesize(&self, ssml: &str, notes: &Notes) -> Result<Clip>;
+}
+
+/// Where an engine reports what the producer should see while it works (a retry and how
+/// long it waits); the build shows it above the progress bar.
+#[derive(Debug, Clone, Default)]
+pub struct Notes {
+    sender: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// Which story the notes are about.
+    about: String,
+}
+
+impl Notes {
+    /// Notes nobody reads.
+    pub fn none() -> Notes {
+        Notes::default()
+    }
+
+    /// Sends a note, prefixed with what it is about.
+    pub fn say(&self, message: &str) {
+        if let Some(sender) = &self.sender {
+            let _ = sender.send(format!("{}{message}", self.about));
+        }
+    }
 }
 
 /// The engines Audition knows, with what each one is.
@@ -188,6 +211,7 @@ pub async fn synthesize_script(
     let mut clips: Vec<Option<ClipFile>> = vec![None; script.segments.len()];
     let mut counts = SynthCounts::default();
     let mut jobs = tokio::task::JoinSet::new();
+    let (notes_sender, mut notes) = tokio::sync::mpsc::unbounded_channel::<String>();
 
     for segment in &script.segments {
         let key = cache.key(engine.as_ref(), &segment.ssml);
@@ -200,23 +224,41 @@ pub async fn synthesize_script(
         let (engine, limit, cache) = (engine.clone(), limit.clone(), cache.clone());
         let (ssml, index, title) = (segment.ssml.clone(), segment.index, segment.title.clone());
         let story = segment.story;
+        let story_notes = Notes {
+            sender: Some(notes_sender.clone()),
+            about: format!("story {} « {title} »: ", story + 1),
+        };
         jobs.spawn(async move {
             // A closed semaphore means another segment failed: this one is not started.
             let Ok(_permit) = limit.acquire_owned().await else {
                 return Ok(None);
             };
-            let clip = engine.synthesize(&ssml).await.map_err(|e| match e {
-                Error::Engine { engine, message } => Error::Engine {
-                    engine,
-                    message: format!("story {} « {title} »: {message}", story + 1),
-                },
-                other => other,
-            })?;
+            let clip = engine
+                .synthesize(&ssml, &story_notes)
+                .await
+                .map_err(|e| match e {
+                    Error::Engine { engine, message } => Error::Engine {
+                        engine,
+                        message: format!("story {} « {title} »: {message}", story + 1),
+                    },
+                    other => other,
+                })?;
             cache.put(&key, index, &clip).map(Some)
         });
     }
+    drop(notes_sender);
     let mut failure: Option<Error> = None;
-    while let Some(joined) = jobs.join_next().await {
+    loop {
+        let joined = tokio::select! {
+            Some(note) = notes.recv() => {
+                progress.note(&note);
+                continue;
+            }
+            joined = jobs.join_next() => match joined {
+                Some(joined) => joined,
+                None => break,
+            },
+        };
         let outcome = joined.unwrap_or_else(|e| {
             Err(Error::Engine {
                 engine: engine.name().to_string(),

@@ -8,7 +8,7 @@
 
 use super::http::{audio, env_key, json_error_message, Http};
 use super::response::BodyFormat;
-use super::{clip_with_estimated_marks, text_of, Clip, Engine};
+use super::{clip_with_estimated_marks, text_of, Clip, Engine, Notes};
 use crate::error::{Error, Result};
 use crate::script::{Flavor, Segment};
 use crate::show::VoiceProfile;
@@ -113,7 +113,7 @@ impl Engine for OpenAi {
         Ok(())
     }
 
-    async fn synthesize(&self, ssml: &str) -> Result<Clip> {
+    async fn synthesize(&self, ssml: &str, notes: &Notes) -> Result<Clip> {
         let body = serde_json::json!({
             "model": self.model,
             "input": text_of(ssml, "openai")?,
@@ -124,6 +124,7 @@ impl Engine for OpenAi {
         let (samples, rate) = self
             .http
             .send(
+                notes,
                 || {
                     let request = self.http.client().post(&self.url).json(&body);
                     Ok(match &self.key {

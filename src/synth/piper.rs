@@ -17,7 +17,7 @@ use ort::value::Tensor;
 use serde::Deserialize;
 
 use super::spoken::{interpret, Piece};
-use super::{Clip, Engine, MarkTime};
+use super::{Clip, Engine, MarkTime, Notes};
 use crate::error::{Error, Result};
 use crate::show::VoiceProfile;
 
@@ -360,7 +360,7 @@ impl Engine for Piper {
         1
     }
 
-    async fn synthesize(&self, ssml: &str) -> Result<Clip> {
+    async fn synthesize(&self, ssml: &str, _notes: &Notes) -> Result<Clip> {
         let pieces = interpret(ssml).map_err(|m| engine_error(&m))?;
         let mut clip = Clip {
             samples: Vec::new(),

@@ -15,7 +15,7 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use super::http::{audio, env_key, json_error_message, Http};
 use super::response::BodyFormat;
 use super::spoken::{prosody_attributes, wrap_children};
-use super::{clip_with_estimated_marks, Clip, Engine};
+use super::{clip_with_estimated_marks, Clip, Engine, Notes};
 use crate::error::{Error, Result};
 use crate::script::Flavor;
 use crate::show::VoiceProfile;
@@ -183,7 +183,7 @@ impl Engine for Polly {
         Err(self.http.missing("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (an IAM user allowed polly:SynthesizeSpeech)"))
     }
 
-    async fn synthesize(&self, ssml: &str) -> Result<Clip> {
+    async fn synthesize(&self, ssml: &str, notes: &Notes) -> Result<Clip> {
         let text = match &self.prosody {
             Some(attributes) => wrap_children(ssml, "speak", attributes),
             None => ssml.to_string(),
@@ -201,6 +201,7 @@ impl Engine for Polly {
         let (samples, rate) = self
             .http
             .send(
+                notes,
                 || self.signed(&body),
                 json_error_message,
                 |reply| audio(&reply, self.format),

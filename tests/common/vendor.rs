@@ -277,8 +277,11 @@ fn check(service: Service, r: &mut Recorded) -> Result<(), Refusal> {
         }
         Service::Google => {
             expect(r.path == "/v1beta1/text:synthesize", 404, "unknown method")?;
+            let authorised = header("x-goog-api-key") == KEY
+                || (header("authorization") == format!("Bearer {KEY}")
+                    && !header("x-goog-user-project").is_empty());
             expect(
-                header("x-goog-api-key") == KEY,
+                authorised,
                 403,
                 "API key not valid. Please pass a valid API key.",
             )?;
@@ -636,12 +639,19 @@ async fn truncated(response: Response) -> Response {
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap();
     let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
-    let stream = futures_util::stream::iter(vec![
+    // The first half goes out with the headers; a moment later the connection breaks.
+    let chunks = vec![
         Ok::<Bytes, std::io::Error>(half),
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
             "cut",
         )),
-    ]);
+    ];
+    let stream = futures_util::StreamExt::then(futures_util::stream::iter(chunks), |chunk| async {
+        if chunk.is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        chunk
+    });
     Response::from_parts(parts, Body::from_stream(stream))
 }
