@@ -136,8 +136,8 @@ fn assert_no_secret(dir: &Path, output: &Output) {
     }
 }
 
-/// A whole build against the vendor, through a 429 with Retry-After, a 500, a stalled answer
-/// and a truncated body: each costs exactly one more request, and the episode is complete.
+/// A whole build against the vendor, through a 429 with Retry-After, a 500, a stalled answer,
+/// a truncated body and a 200 that is not audio: each costs exactly one more request, and the episode is complete.
 async fn survives_faults(service: Service) {
     let dir = tempfile::tempdir().unwrap();
     let faults = vec![
@@ -145,13 +145,14 @@ async fn survives_faults(service: Service) {
         Fault::ServerError,
         Fault::Stall(Duration::from_secs(4)),
         Fault::Truncate,
+        Fault::NotAudio,
     ];
     let server = Vendor::start(service, faults).await;
     let voice = profile(
         dir.path(),
         service,
         &server.base_url,
-        "concurrency = 1\ntimeout_s = 1.5\nretries = 4",
+        "concurrency = 1\ntimeout_s = 1.5\nretries = 5",
     );
     let output = build(dir.path(), &voice, &credentials(service), &[]).await;
     let requests = server.requests();
@@ -164,7 +165,7 @@ async fn survives_faults(service: Service) {
     let expected = segments(&voice);
     assert_eq!(
         requests.len(),
-        expected + 4,
+        expected + 5,
         "{service:?}: one extra request per fault"
     );
     assert_eq!(requests.iter().filter(|r| r.answered).count(), expected);
@@ -192,7 +193,7 @@ async fn survives_faults(service: Service) {
             .lines()
             .filter(|l| l.contains("trying again in"))
             .count(),
-        4,
+        5,
         "{notes}"
     );
     assert!(
@@ -203,11 +204,15 @@ async fn survives_faults(service: Service) {
     );
     assert!(notes.contains("HTTP 429"), "{notes}");
     assert!(
-        notes.contains("trying again in 1.0 s (try 2 of 5)"),
+        notes.contains("trying again in 1.0 s (try 2 of 6)"),
         "{notes}"
     );
     assert!(notes.contains("no answer within the timeout"), "{notes}");
     assert!(notes.contains("incomplete audio"), "{notes}");
+    assert!(
+        notes.contains("not") && notes.lines().count() == 5,
+        "{notes}"
+    );
     assert_no_secret(dir.path(), &output);
 }
 

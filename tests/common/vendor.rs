@@ -38,6 +38,8 @@ pub enum Fault {
     Stall(Duration),
     /// Sends the headers and half the audio, then drops the connection.
     Truncate,
+    /// 200 with something that is not audio (a proxy's busy page; JSON without audio).
+    NotAudio,
     /// An error status with this message in the vendor's error body.
     Reject(u16, String),
 }
@@ -190,6 +192,7 @@ async fn handle(
             tokio::time::sleep(wait).await;
             audio_reply(state.service, &recorded)
         }
+        (Ok(()), Some(Fault::NotAudio)) => not_audio(state.service),
         (Ok(()), Some(Fault::Truncate)) => truncated(audio_reply(state.service, &recorded)).await,
         (Ok(()), None) => audio_reply(state.service, &recorded),
     };
@@ -585,6 +588,19 @@ fn mark_names(ssml: &str) -> Vec<String> {
         .skip(1)
         .filter_map(|rest| rest.split('"').next().map(str::to_string))
         .collect()
+}
+
+/// A 200 whose body is not audio: an HTML page, or for Google JSON without `audioContent`.
+fn not_audio(service: Service) -> Response {
+    let (content_type, body) = match service {
+        Service::Google => ("application/json", r#"{"timepoints": []}"#),
+        _ => ("audio/wav", "<html><body>Service busy</body></html>"),
+    };
+    Response::builder()
+        .status(200)
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap()
 }
 
 /// The vendor's error answer.
