@@ -185,7 +185,7 @@ impl Http {
             .map(|m| format!(": {}", self.redact(&m)))
             .unwrap_or_default();
         let reason = format!("HTTP {}{detail}", status.as_u16());
-        Err(if retryable(status) {
+        Err(if retryable(status, &headers) {
             Failure::Transient {
                 reason,
                 after: retry_after(&headers),
@@ -230,10 +230,18 @@ impl Http {
 }
 
 /// 408, 429 and 5xx are worth another try; other errors are the request's fault.
-fn retryable(status: StatusCode) -> bool {
+/// AWS services (Polly) may also signal throttling with a 400 whose `x-amzn-ErrorType` says so.
+fn retryable(status: StatusCode, headers: &HeaderMap) -> bool {
+    let throttled = headers
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|kind| {
+            kind.starts_with("ThrottlingException") || kind.starts_with("Throttling:")
+        });
     status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
         || status.is_server_error()
+        || throttled
 }
 
 /// `Retry-After` as seconds or as an HTTP date.
@@ -315,6 +323,20 @@ mod tests {
         headers.insert(RETRY_AFTER, later.to_rfc2822().parse().unwrap());
         let wait = retry_after(&headers).unwrap().as_secs();
         assert!((28..=30).contains(&wait), "{wait}");
+    }
+
+    #[test]
+    fn throttling_and_server_errors_are_retried_refusals_are_not() {
+        let none = HeaderMap::new();
+        assert!(retryable(StatusCode::TOO_MANY_REQUESTS, &none));
+        assert!(retryable(StatusCode::BAD_GATEWAY, &none));
+        assert!(!retryable(StatusCode::BAD_REQUEST, &none));
+        assert!(!retryable(StatusCode::UNAUTHORIZED, &none));
+        let mut aws = HeaderMap::new();
+        aws.insert("x-amzn-ErrorType", "ThrottlingException:".parse().unwrap());
+        assert!(retryable(StatusCode::BAD_REQUEST, &aws));
+        aws.insert("x-amzn-ErrorType", "InvalidSsmlException:".parse().unwrap());
+        assert!(!retryable(StatusCode::BAD_REQUEST, &aws));
     }
 
     #[test]
