@@ -25,21 +25,7 @@ pub fn decode_file(path: &Path) -> Result<Vec<f32>> {
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let mut mono = Vec::new();
-    let mut file_rate = EPISODE_RATE;
-    decode_stream(Box::new(file), &hint, &mut |samples, channels, rate| {
-        file_rate = rate;
-        mono.extend(
-            samples
-                .chunks(channels)
-                .map(|frame| frame.iter().sum::<f32>() / channels as f32),
-        );
-        Ok(())
-    })
-    .map_err(fail)?;
-    if mono.is_empty() {
-        return Err(fail("no audio in the file".to_string()));
-    }
+    let (mono, file_rate) = decode_mono(Box::new(file), &hint).map_err(fail)?;
     resample::resample(&mono, file_rate, EPISODE_RATE)
 }
 
@@ -50,21 +36,25 @@ pub fn decode_bytes(
 ) -> std::result::Result<(Vec<f32>, u32), String> {
     let mut hint = Hint::new();
     hint.with_extension(extension);
+    decode_mono(Box::new(std::io::Cursor::new(bytes)), &hint)
+}
+
+/// A whole stream mixed down to mono, at its own rate; an error if it holds no audio.
+fn decode_mono(
+    source: Box<dyn MediaSource>,
+    hint: &Hint,
+) -> std::result::Result<(Vec<f32>, u32), String> {
     let mut mono = Vec::new();
-    let mut file_rate = 0;
-    decode_stream(
-        Box::new(std::io::Cursor::new(bytes)),
-        &hint,
-        &mut |samples, channels, rate| {
-            file_rate = rate;
-            mono.extend(
-                samples
-                    .chunks(channels)
-                    .map(|frame| frame.iter().sum::<f32>() / channels as f32),
-            );
-            Ok(())
-        },
-    )?;
+    let mut file_rate = EPISODE_RATE;
+    decode_stream(source, hint, &mut |samples, channels, rate| {
+        file_rate = rate;
+        mono.extend(
+            samples
+                .chunks(channels)
+                .map(|frame| frame.iter().sum::<f32>() / channels as f32),
+        );
+        Ok(())
+    })?;
     if mono.is_empty() {
         return Err("no audio in it".to_string());
     }

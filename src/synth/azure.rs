@@ -130,10 +130,7 @@ impl Engine for Azure {
     }
 
     fn ready(&self) -> Result<()> {
-        match self.key {
-            Some(_) => Ok(()),
-            None => Err(self.http.missing(KEY_VARIABLE)),
-        }
+        self.http.require(self.key.as_deref(), KEY_VARIABLE)
     }
 
     async fn synthesize(&self, ssml: &str, notes: &Notes) -> Result<Clip> {

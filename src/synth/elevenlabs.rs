@@ -98,10 +98,7 @@ impl Engine for ElevenLabs {
     }
 
     fn ready(&self) -> Result<()> {
-        match self.key {
-            Some(_) => Ok(()),
-            None => Err(self.http.missing(KEY_VARIABLE)),
-        }
+        self.http.require(self.key.as_deref(), KEY_VARIABLE)
     }
 
     async fn synthesize(&self, ssml: &str, notes: &Notes) -> Result<Clip> {

@@ -95,6 +95,14 @@ impl Http {
         &self.client
     }
 
+    /// `Ok` when `key` is set, else the error naming what to set.
+    pub fn require(&self, key: Option<&str>, what: &str) -> Result<()> {
+        match key {
+            Some(_) => Ok(()),
+            None => Err(self.missing(what)),
+        }
+    }
+
     /// The error for a missing key or token: `what` says which variable to set.
     pub fn missing(&self, what: &str) -> Error {
         Error::Engine {
