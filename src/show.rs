@@ -515,7 +515,10 @@ impl VoiceProfile {
                 format!("remove `{field}`: voice profiles never hold keys; export the engine's key in the environment (see `audition voices`)"),
             ));
         }
-        VoiceProfile::from_file(read_toml(path)?, path)
+        let file: VoiceFile = table
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::config(path, one_line(&e.to_string())))?;
+        VoiceProfile::from_file(file, path)
     }
 
     fn from_file(file: VoiceFile, path: &Path) -> Result<VoiceProfile> {

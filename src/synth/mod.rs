@@ -199,13 +199,6 @@ pub async fn synthesize_script(
     cache: &ClipCache,
     progress: &dyn Progress,
 ) -> Result<(Vec<ClipFile>, SynthCounts)> {
-    let missing = script
-        .segments
-        .iter()
-        .any(|s| !cache.contains(&cache.key(engine.as_ref(), &s.ssml)));
-    if missing {
-        engine.ready()?;
-    }
     progress.stage("Speaking", script.segments.len() as u64);
     let limit = Arc::new(tokio::sync::Semaphore::new(engine.concurrency().max(1)));
     let mut clips: Vec<Option<ClipFile>> = vec![None; script.segments.len()];
@@ -220,6 +213,13 @@ pub async fn synthesize_script(
             counts.cached += 1;
             progress.advance(1);
             continue;
+        }
+        // The key is checked once, and only when something has to be asked.
+        if jobs.is_empty() {
+            if let Err(e) = engine.ready() {
+                progress.finish_stage();
+                return Err(e);
+            }
         }
         let (engine, limit, cache) = (engine.clone(), limit.clone(), cache.clone());
         let (ssml, index, title) = (segment.ssml.clone(), segment.index, segment.title.clone());

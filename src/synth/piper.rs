@@ -26,6 +26,8 @@ const RUNTIME_HINT: &str = "ONNX Runtime not found: `pip install onnxruntime`, o
 /// A Piper voice.
 pub struct Piper {
     model_path: PathBuf,
+    /// Size of the model file: part of the cache key, so a replaced model speaks anew.
+    model_bytes: u64,
     model: Arc<Model>,
     espeak_voice: String,
     rate: f32,
@@ -123,6 +125,7 @@ impl Piper {
             options.noise_w.unwrap_or(inference.noise_w),
         ];
         Ok(Piper {
+            model_bytes: std::fs::metadata(&model_path).map_or(0, |m| m.len()),
             espeak_voice: config.espeak.voice.clone(),
             model_path,
             model: Arc::new(Model {
@@ -344,10 +347,10 @@ impl Engine for Piper {
     }
 
     fn identity(&self) -> String {
-        let size = std::fs::metadata(&self.model_path).map_or(0, |m| m.len());
         format!(
-            "piper model={} bytes={size} speaker={:?} scales={:?} rate={} silence={}",
+            "piper model={} bytes={} speaker={:?} scales={:?} rate={} silence={}",
             self.model_path.display(),
+            self.model_bytes,
             self.model.speaker,
             self.model.scales,
             self.rate,
