@@ -317,7 +317,8 @@ struct JinglesFile {
 #[serde(deny_unknown_fields)]
 struct VoiceFile {
     engine: String,
-    voice: String,
+    /// Optional for Piper, whose model file names the voice.
+    voice: Option<String>,
     language: String,
     #[serde(default = "default_rate")]
     rate: f32,
@@ -548,6 +549,7 @@ impl VoiceProfile {
                 "pitch must be between -12 and 12 semitones",
             ));
         }
+        let voice = voice_name(&file, path)?;
         Ok(VoiceProfile {
             name: path
                 .file_stem()
@@ -555,7 +557,7 @@ impl VoiceProfile {
                 .unwrap_or_default(),
             path: path.to_path_buf(),
             engine: file.engine,
-            voice: file.voice,
+            voice,
             language: file.language,
             rate: file.rate,
             pitch: file.pitch,
@@ -579,6 +581,36 @@ impl VoiceProfile {
             },
         })
     }
+}
+
+/// The profile's `voice`; a Piper profile without one is named after its model file
+/// (`piper/fr_FR-siwis-medium.onnx` speaks as `fr_FR-siwis-medium`).
+fn voice_name(file: &VoiceFile, path: &Path) -> Result<String> {
+    if let Some(voice) = file
+        .voice
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        return Ok(voice.to_string());
+    }
+    let from_model = file
+        .model
+        .as_deref()
+        .filter(|_| file.engine == "piper")
+        .and_then(|m| Path::new(m).file_name())
+        .map(|n| n.to_string_lossy())
+        .map(|n| n.strip_suffix(".onnx").unwrap_or(&n).to_string())
+        .filter(|n| !n.is_empty());
+    from_model.ok_or_else(|| {
+        Error::config(
+            path,
+            match file.engine.as_str() {
+                "piper" => "missing field `voice` (or `model`, whose file name names the voice)",
+                _ => "missing field `voice`",
+            },
+        )
+    })
 }
 
 /// Field names that would hold a credential.
@@ -634,7 +666,30 @@ pub(crate) fn one_line(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::non_rgb_color_model;
+    use super::{non_rgb_color_model, VoiceProfile};
+
+    fn profile(text: &str) -> Result<VoiceProfile, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.toml");
+        std::fs::write(&path, text).unwrap();
+        VoiceProfile::load(&path).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_piper_voice_is_named_by_its_model_file_unless_the_profile_names_it() {
+        let piper =
+            "engine = \"piper\"\nlanguage = \"fr-FR\"\nmodel = \"piper/fr_FR-siwis-medium.onnx\"\n";
+        assert_eq!(profile(piper).unwrap().voice, "fr_FR-siwis-medium");
+        let named = format!("{piper}voice = \"siwis\"\n");
+        assert_eq!(profile(&named).unwrap().voice, "siwis");
+        let error = profile("engine = \"piper\"\nlanguage = \"fr-FR\"\n").unwrap_err();
+        assert!(
+            error.contains("missing field `voice` (or `model`"),
+            "{error}"
+        );
+        let error = profile("engine = \"espeak\"\nlanguage = \"fr-FR\"\n").unwrap_err();
+        assert!(error.contains("missing field `voice`"), "{error}");
+    }
 
     /// A JPEG's start and frame header with `components` colour components.
     fn jpeg(components: u8) -> Vec<u8> {

@@ -178,9 +178,17 @@ fn is_web_link(link: &str) -> bool {
         && !link.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Collapses white space (including non-breaking spaces used for layout) and drops emoji.
+/// Collapses white space (including non-breaking spaces used for layout), drops emoji and
+/// entity references that no parser could resolve (`&lol9;` from an undeclared entity is
+/// never read aloud).
 pub fn clean(text: &str) -> String {
-    text.split_whitespace()
+    static UNRESOLVED_ENTITY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9._-]{0,31});")
+            .expect("static regex")
+    });
+    UNRESOLVED_ENTITY
+        .replace_all(text, " ")
+        .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .chars()

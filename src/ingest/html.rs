@@ -3,13 +3,18 @@
 //! forms, images (and so tracking pixels), figure captions and anything hidden by CSS or
 //! attributes are skipped; table cells and divs without block children become paragraphs.
 
+use std::collections::HashSet;
+
+use ego_tree::iter::Edge;
+use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use super::document::{DocBlock, Document};
 
 /// Parses an HTML page or e-mail body.
 pub fn parse(html: &str) -> Document {
-    let page = Html::parse_document(html);
+    let flattened = super::nesting::flatten(html);
+    let page = Html::parse_document(flattened.as_deref().unwrap_or(html));
     let mut document = Document {
         title: meta(&page, "meta[property='og:title']").or_else(|| text_of_first(&page, "title")),
         date: meta(&page, "meta[property='article:published_time']")
@@ -22,7 +27,7 @@ pub fn parse(html: &str) -> Document {
         .select(&body)
         .next()
         .unwrap_or_else(|| page.root_element());
-    walk(root, &mut document.blocks);
+    Walker::new(root).walk(root, &mut document.blocks, 0);
     document
 }
 
@@ -158,71 +163,99 @@ fn is_block(element: &ElementRef) -> bool {
     BLOCKS.contains(&element.value().name())
 }
 
-fn has_block_child(element: ElementRef) -> bool {
-    element
-        .descendants()
-        .skip(1)
-        .filter_map(ElementRef::wrap)
-        .any(|e| is_block(&e) && !skipped(&e))
+/// Deeper than this, an element's content is read as one paragraph of its text: real
+/// e-mail layouts nest tables a few dozen levels, and the walk must not follow hostile
+/// nesting down the stack.
+const MAX_DEPTH: usize = 128;
+
+/// Walks a page into blocks, knowing in advance which elements hold a visible block
+/// (computed once, so the walk stays linear however deep the page nests).
+struct Walker {
+    with_block_inside: HashSet<NodeId>,
 }
 
-/// Emits the blocks of `element`.
-fn walk(element: ElementRef, out: &mut Vec<DocBlock>) {
-    if skipped(&element) {
-        return;
-    }
-    let name = element.value().name();
-    match name {
-        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-            let level = name[1..].parse().unwrap_or(2);
-            out.push(DocBlock::Heading {
-                level,
-                text: inline_text(element),
-                link: first_link(element),
+impl Walker {
+    fn new(root: ElementRef) -> Walker {
+        let mut with_block_inside = HashSet::new();
+        for edge in root.traverse() {
+            let Edge::Close(node) = edge else { continue };
+            let holds_block = node.children().any(|child| {
+                with_block_inside.contains(&child.id())
+                    || ElementRef::wrap(child).is_some_and(|e| is_block(&e) && !skipped(&e))
             });
-        }
-        "li" => out.push(DocBlock::ListItem(list_item_text(element))),
-        "blockquote" => out.push(DocBlock::Quote(inline_text(element))),
-        _ if has_block_child(element) => container(element, out),
-        "p" | "td" | "th" | "div" | "dd" | "dt" | "pre" | "center" | "section" | "article"
-        | "address" => {
-            out.push(leaf_block(element));
-        }
-        _ => container(element, out),
-    }
-}
-
-/// Walks a container: runs of inline content between block children become paragraphs.
-fn container(element: ElementRef, out: &mut Vec<DocBlock>) {
-    let mut inline = String::new();
-    for child in element.children() {
-        match child.value() {
-            Node::Text(text) => inline.push_str(text),
-            Node::Element(_) => {
-                let Some(child) = ElementRef::wrap(child) else {
-                    continue;
-                };
-                if skipped(&child) {
-                    continue;
-                }
-                if is_block(&child) {
-                    flush(&mut inline, out);
-                    walk(child, out);
-                } else if child.value().name() == "br" {
-                    inline.push(' ');
-                } else {
-                    inline.push_str(&inline_text(child));
-                }
+            if holds_block {
+                with_block_inside.insert(node.id());
             }
-            _ => {}
+        }
+        Walker { with_block_inside }
+    }
+
+    fn has_block_child(&self, element: ElementRef) -> bool {
+        self.with_block_inside.contains(&element.id())
+    }
+
+    /// Emits the blocks of `element`, `depth` levels below the body.
+    fn walk(&self, element: ElementRef, out: &mut Vec<DocBlock>, depth: usize) {
+        if skipped(&element) {
+            return;
+        }
+        if depth > MAX_DEPTH {
+            flush(&mut inline_text(element), out);
+            return;
+        }
+        let name = element.value().name();
+        match name {
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                let level = name[1..].parse().unwrap_or(2);
+                out.push(DocBlock::Heading {
+                    level,
+                    text: inline_text(element),
+                    link: first_link(element),
+                });
+            }
+            "li" => out.push(DocBlock::ListItem(list_item_text(element))),
+            "blockquote" => out.push(DocBlock::Quote(inline_text(element))),
+            _ if self.has_block_child(element) => self.container(element, out, depth),
+            "p" | "td" | "th" | "div" | "dd" | "dt" | "pre" | "center" | "section" | "article"
+            | "address" => {
+                out.push(leaf_block(element));
+            }
+            _ => self.container(element, out, depth),
         }
     }
-    flush(&mut inline, out);
+
+    /// Walks a container: runs of inline content between block children become paragraphs.
+    fn container(&self, element: ElementRef, out: &mut Vec<DocBlock>, depth: usize) {
+        let mut inline = String::new();
+        for child in element.children() {
+            match child.value() {
+                Node::Text(text) => inline.push_str(text),
+                Node::Element(_) => {
+                    let Some(child) = ElementRef::wrap(child) else {
+                        continue;
+                    };
+                    if skipped(&child) {
+                        continue;
+                    }
+                    if is_block(&child) {
+                        flush(&mut inline, out);
+                        self.walk(child, out, depth + 1);
+                    } else if child.value().name() == "br" {
+                        inline.push(' ');
+                    } else {
+                        inline.push_str(&inline_text(child));
+                    }
+                }
+                _ => {}
+            }
+        }
+        flush(&mut inline, out);
+    }
 }
 
 fn flush(inline: &mut String, out: &mut Vec<DocBlock>) {
     if inline.chars().any(char::is_alphanumeric) {
-        out.push(DocBlock::Paragraph(std::mem::take(inline)));
+        out.push(DocBlock::Paragraph(normalise(inline)));
     }
     inline.clear();
 }
@@ -230,19 +263,14 @@ fn flush(inline: &mut String, out: &mut Vec<DocBlock>) {
 /// A paragraph, or a heading when the whole paragraph is short bold text (how e-mail
 /// templates write section titles).
 fn leaf_block(element: ElementRef) -> DocBlock {
-    let text = inline_text(element);
-    let bold: String = element
-        .descendants()
-        .filter_map(ElementRef::wrap)
-        .filter(|e| matches!(e.value().name(), "strong" | "b"))
-        .map(|e| inline_text(e))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let runs = text_runs(element);
+    let text = normalise(&runs.all);
     let styled_bold = element.value().attr("style").is_some_and(|s| {
         s.replace(' ', "").contains("font-weight:bold")
             || s.replace(' ', "").contains("font-weight:700")
     });
-    let all_bold = styled_bold || (!bold.is_empty() && normalise(&bold) == normalise(&text));
+    let bold = normalise(&runs.bold);
+    let all_bold = styled_bold || (!bold.is_empty() && bold == text);
     let short = text.chars().count() <= 100 && !text.trim_end().ends_with(['.', '!', '?', '…']);
     if all_bold && short {
         DocBlock::Heading {
@@ -284,7 +312,6 @@ fn list_item_text(element: ElementRef) -> String {
     }
 }
 
-/// The visible text of an element, skipping hidden and non-text parts.
 /// The first link inside an element (a headline that links to the story's page).
 fn first_link(element: ElementRef) -> Option<String> {
     element
@@ -295,36 +322,66 @@ fn first_link(element: ElementRef) -> Option<String> {
         .map(|href| href.trim().to_string())
 }
 
+/// The visible text of an element, skipping hidden and non-text parts.
 fn inline_text(element: ElementRef) -> String {
-    let mut out = String::new();
-    collect_text(element, &mut out);
-    normalise(&out)
+    normalise(&text_runs(element).all)
 }
 
-fn collect_text(element: ElementRef, out: &mut String) {
-    for child in element.children() {
-        match child.value() {
-            Node::Text(text) => out.push_str(text),
+/// The visible text of an element, and the part of it set in bold.
+#[derive(Default)]
+struct TextRuns {
+    all: String,
+    bold: String,
+}
+
+/// One step of the text walk: a node to read (inside bold or not), or the space that
+/// closes a block.
+enum Step<'a> {
+    Read(ego_tree::NodeRef<'a, Node>, bool),
+    Space,
+}
+
+/// Collects the visible text under `element` with an explicit stack: hostile nesting costs
+/// heap, never the call stack.
+fn text_runs(element: ElementRef) -> TextRuns {
+    let mut runs = TextRuns::default();
+    let mut stack: Vec<Step> = element
+        .children()
+        .rev()
+        .map(|c| Step::Read(c, false))
+        .collect();
+    while let Some(step) = stack.pop() {
+        let (node, bold) = match step {
+            Step::Space => {
+                runs.all.push(' ');
+                continue;
+            }
+            Step::Read(node, bold) => (node, bold),
+        };
+        match node.value() {
+            Node::Text(text) => {
+                runs.all.push_str(text);
+                if bold {
+                    runs.bold.push_str(text);
+                    runs.bold.push(' ');
+                }
+            }
+            Node::Element(e) if e.name() == "br" => runs.all.push(' '),
             Node::Element(e) => {
-                if e.name() == "br" {
-                    out.push(' ');
+                let Some(child) = ElementRef::wrap(node).filter(|c| !skipped(c)) else {
                     continue;
+                };
+                if is_block(&child) {
+                    runs.all.push(' ');
+                    stack.push(Step::Space);
                 }
-                if let Some(child) = ElementRef::wrap(child) {
-                    if !skipped(&child) {
-                        if is_block(&child) {
-                            out.push(' ');
-                        }
-                        collect_text(child, out);
-                        if is_block(&child) {
-                            out.push(' ');
-                        }
-                    }
-                }
+                let bold = bold || matches!(e.name(), "strong" | "b");
+                stack.extend(node.children().rev().map(|c| Step::Read(c, bold)));
             }
             _ => {}
         }
     }
+    runs
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod feed;
 mod fetch;
 mod html;
 mod markdown;
+mod nesting;
 mod text;
 
 use std::path::Path;

@@ -72,7 +72,8 @@ pub enum Flavor {
     Generic,
     /// Google Cloud Text-to-Speech: 5,000 bytes of input per request.
     Google,
-    /// Microsoft Azure Speech: text inside `<voice>`; 64 KiB per request.
+    /// Microsoft Azure Speech: text inside `<voice>`; 64 KiB per request, and 4,000 spoken
+    /// characters, since the service cuts audio at 10 minutes and still answers 200.
     Azure,
     /// Amazon Polly: 6,000 characters per request, 3,000 of them billed (spoken).
     Polly,
@@ -81,6 +82,11 @@ pub enum Flavor {
     /// OpenAI-style `/v1/audio/speech` servers read text: 4,096 characters per request.
     Openai,
 }
+
+/// Spoken characters per Azure request: about 4½ minutes at a normal pace and 9 at half
+/// speed, under the 10 minutes after which Azure cuts the audio
+/// (`speech-services-quotas-and-limits.md`, see `../shared/VENDORS.md`).
+const AZURE_SPOKEN_CHARS: usize = 4_000;
 
 /// Request limits of a flavour.
 #[derive(Debug, Clone, Copy, Default)]
@@ -100,6 +106,7 @@ impl Flavor {
             },
             Flavor::Azure => Limits {
                 max_bytes: Some(64 * 1024),
+                max_billed_chars: Some(AZURE_SPOKEN_CHARS),
                 ..Limits::default()
             },
             Flavor::Polly => Limits {

@@ -5,7 +5,7 @@
 //! `AZURE_SPEECH_REGION`). The REST API does not report mark times: they are estimated by
 //! character share.
 
-use super::http::{audio, env_key, Http};
+use super::http::{audio, env_key, Failure, Http};
 use super::response::BodyFormat;
 use super::spoken::{prosody_attributes, wrap_children};
 use super::{clip_with_estimated_marks, Clip, Engine, Notes};
@@ -17,6 +17,22 @@ const KEY_VARIABLE: &str = "AZURE_SPEECH_KEY";
 const REGION_VARIABLE: &str = "AZURE_SPEECH_REGION";
 const SSML_NAMESPACE: &str = "http://www.w3.org/2001/10/synthesis";
 const RATES: [u32; 5] = [8_000, 16_000, 22_050, 24_000, 48_000];
+
+/// Azure stops synthesising at 10 minutes and answers 200 with what it has
+/// (`speech-services-quotas-and-limits.md`): audio that long was cut, never kept.
+const LONGEST_AUDIO_S: f64 = 600.0;
+
+/// A clip of `samples` at `rate` that reaches Azure's 10-minute cut is refused: the story
+/// would end mid-sentence.
+fn whole_under_the_cut(samples: usize, rate: u32) -> std::result::Result<(), Failure> {
+    let seconds = samples as f64 / rate.max(1) as f64;
+    if seconds >= LONGEST_AUDIO_S - 0.5 {
+        return Err(Failure::Fatal(format!(
+            "the audio stops at {seconds:.0} s, where Azure cuts every reply (10 minutes): this part of the story is too long for one request"
+        )));
+    }
+    Ok(())
+}
 
 /// An Azure neural voice.
 pub struct Azure {
@@ -156,7 +172,11 @@ impl Engine for Azure {
                     let text = String::from_utf8_lossy(body).trim().to_string();
                     (!text.is_empty()).then(|| text.chars().take(300).collect())
                 },
-                |reply| audio(&reply, self.format),
+                |reply| {
+                    let (samples, rate) = audio(&reply, self.format)?;
+                    whole_under_the_cut(samples.len(), rate)?;
+                    Ok((samples, rate))
+                },
             )
             .await?;
         Ok(clip_with_estimated_marks(samples, rate, ssml))

@@ -1,6 +1,7 @@
 //! ElevenLabs, `POST {base_url}/v1/text-to-speech/{voice_id}?output_format=…`: JSON
 //! `{text, model_id, voice_settings}` with the `xi-api-key` header (`ELEVENLABS_API_KEY`),
-//! raw audio in the reply (`pcm_<rate>`: 16-bit little-endian mono, or `mp3_44100_128`).
+//! raw audio in the reply (`pcm_<rate>`: 16-bit little-endian mono; `wav_<rate>`, streamed
+//! with RIFF and data sizes 0x7FFFFFFF; or `mp3_44100_128`).
 //!
 //! ElevenLabs reads text: the script's SSML is interpreted into plain text and mark times are
 //! estimated by character share.
@@ -15,7 +16,8 @@ use crate::show::VoiceProfile;
 const DEFAULT_BASE_URL: &str = "https://api.elevenlabs.io";
 const DEFAULT_MODEL: &str = "eleven_multilingual_v2";
 const KEY_VARIABLE: &str = "ELEVENLABS_API_KEY";
-const PCM_RATES: [u32; 6] = [8_000, 16_000, 22_050, 24_000, 44_100, 48_000];
+/// The `pcm_*` and `wav_*` rates of `output_format` (elevenlabs-python's output format type).
+const PCM_RATES: [u32; 7] = [8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000];
 
 /// An ElevenLabs voice.
 pub struct ElevenLabs {
@@ -34,18 +36,19 @@ impl ElevenLabs {
         let key = env_key(&[KEY_VARIABLE]);
         let rate = options.sample_rate.unwrap_or(22_050);
         let (format, output_format) = match options.format.as_deref().unwrap_or("pcm") {
-            "pcm" if PCM_RATES.contains(&rate) => (BodyFormat::Pcm(rate), format!("pcm_{rate}")),
-            "mp3" => (BodyFormat::Mp3, "mp3_44100_128".to_string()),
-            "pcm" => {
+            "pcm" | "wav" if !PCM_RATES.contains(&rate) => {
                 return Err(Error::config(
                     &profile.path,
                     format!("elevenlabs: sample_rate {rate} is not one of {PCM_RATES:?}"),
                 ))
             }
+            "pcm" => (BodyFormat::Pcm(rate), format!("pcm_{rate}")),
+            "wav" => (BodyFormat::Wav, format!("wav_{rate}")),
+            "mp3" => (BodyFormat::Mp3, "mp3_44100_128".to_string()),
             other => {
                 return Err(Error::config(
                     &profile.path,
-                    format!("elevenlabs: format {other:?} is not one of pcm, mp3"),
+                    format!("elevenlabs: format {other:?} is not one of pcm, wav, mp3"),
                 ))
             }
         };

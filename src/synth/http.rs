@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
-use super::response::{decode, BodyFormat};
+use super::response::{decode_reply, BodyFormat};
 use super::Notes;
 use crate::error::{Error, Result};
 use crate::show::EngineOptions;
@@ -24,9 +24,12 @@ const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// A `Retry-After` longer than this fails the request instead of stalling the build.
 const LONGEST_WAIT: Duration = Duration::from_secs(300);
 
-/// A successful reply, read to the end.
+/// A successful reply, read to the end of its transfer (Content-Length reached, or the
+/// last chunk of a chunked body received: anything short of that is a transport error).
 pub struct Reply {
     pub body: Vec<u8>,
+    /// The `Content-Type` header, which may carry the rate of raw PCM (`audio/pcm;rate=22050`).
+    pub content_type: Option<String>,
 }
 
 /// Why a try failed, and whether another try may succeed.
@@ -54,7 +57,7 @@ impl Failure {
 /// The samples of a successful reply, or a failure worth another try when the body is not
 /// complete audio of the format asked for (a cut transfer, an error page sent with 200).
 pub fn audio(reply: &Reply, format: BodyFormat) -> Result<(Vec<i16>, u32), Failure> {
-    decode(&reply.body, format).map_err(Failure::retry)
+    decode_reply(&reply.body, format, reply.content_type.as_deref()).map_err(Failure::retry)
 }
 
 /// A client for one engine.
@@ -185,6 +188,10 @@ impl Http {
             })?;
             return Ok(Reply {
                 body: body.to_vec(),
+                content_type: headers
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
             });
         }
         let detail = body

@@ -2,9 +2,14 @@
 //! first (`$38.2 billion`, `£3m`, `$0.60`); ordinals are `1st`, `3rd`, `10th`; times `6 pm`,
 //! `6:30 pm`, `18:00`; years are read in pairs ("twenty twenty-five").
 
-use num2words::Lang;
+use std::sync::LazyLock;
 
-use super::{cardinal, digits, group, ordinal, replace, rule, year, Locale};
+use num2words::Lang;
+use regex::Regex;
+
+use super::{
+    cardinal, digits, group, ordinal, replace, rule, unit_pattern, unit_words, year, Locale, Unit,
+};
 
 pub(crate) static LOCALE: Locale = Locale {
     at: "at",
@@ -78,6 +83,40 @@ macro_rules! number {
     };
 }
 
+/// Units read after a number, and after « per » or « / ».
+const UNITS: &[Unit] = &[
+    ("Wh", "watt-hour", "watt-hours"),
+    ("kWh", "kilowatt-hour", "kilowatt-hours"),
+    ("MWh", "megawatt-hour", "megawatt-hours"),
+    ("GWh", "gigawatt-hour", "gigawatt-hours"),
+    ("TWh", "terawatt-hour", "terawatt-hours"),
+    ("W", "watt", "watts"),
+    ("kW", "kilowatt", "kilowatts"),
+    ("MW", "megawatt", "megawatts"),
+    ("GW", "gigawatt", "gigawatts"),
+    ("km/h", "kilometer per hour", "kilometers per hour"),
+    ("mph", "mile per hour", "miles per hour"),
+    ("km", "kilometer", "kilometers"),
+    ("cm", "centimeter", "centimeters"),
+    ("mm", "millimeter", "millimeters"),
+    ("nm", "nanometer", "nanometers"),
+    ("m²", "square meter", "square meters"),
+    ("km²", "square kilometer", "square kilometers"),
+    ("m³", "cubic meter", "cubic meters"),
+    ("kg", "kilogram", "kilograms"),
+    ("g", "gram", "grams"),
+    ("GB", "gigabyte", "gigabytes"),
+    ("TB", "terabyte", "terabytes"),
+    ("MB", "megabyte", "megabytes"),
+    ("Gb/s", "gigabit per second", "gigabits per second"),
+    ("Mb/s", "megabit per second", "megabits per second"),
+    ("ms", "millisecond", "milliseconds"),
+    ("µs", "microsecond", "microseconds"),
+    ("μs", "microsecond", "microseconds"),
+    ("°C", "degree Celsius", "degrees Celsius"),
+    ("°F", "degree Fahrenheit", "degrees Fahrenheit"),
+];
+
 /// Rewrites numbers, amounts, dates, times and units in English.
 pub(crate) fn numbers(text: &str) -> String {
     // ISO dates: 2025-02-24 → February 24th, 2025.
@@ -110,19 +149,29 @@ pub(crate) fn numbers(text: &str) -> String {
             }
         },
     );
-    // Units before « /… » so that km/h and Mb/s are read as units.
-    let text = replace(
-        &text,
-        rule!(concat!(
-            r"(?-u:\b)",
+    // Units before « /… » so that km/h and Mb/s are read as units; then « /kWh » and
+    // « per kWh » after an amount or a unit ($45/kWh, 120 g/km).
+    static UNIT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(
+            r"(?:(^|[\s(])([-−]))?(?-u:\b){}\s*{}",
             number!(),
-            r"\s*(km/h|mph|TWh|GWh|MWh|kWh|MW|GW|kW|km|kg|cm|mm|nm|GB|TB|MB|Gb/s|Mb/s|°C|°F)(?-u:\b)?"
-        )),
-        |c| {
-            let one = &c[1] == "1" && group(c, 2).is_none();
-            format!("{} {}", number(&c[1], group(c, 2)), unit(&c[3], !one))
-        },
-    );
+            unit_pattern(UNITS)
+        ))
+        .expect("static regex")
+    });
+    static PER_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(r"(?:/\s?|(?-u:\b)per\s+){}", unit_pattern(UNITS)))
+            .expect("static regex")
+    });
+    let text = replace(&text, &UNIT, |c| {
+        let sign = group(c, 2).map_or(String::new(), |_| format!("{}minus ", &c[1]));
+        let one = &c[3] == "1" && group(c, 4).is_none();
+        let words = unit_words(UNITS, &c[5], !one);
+        format!("{sign}{} {words}", number(&c[3], group(c, 4)))
+    });
+    let text = replace(&text, &PER_UNIT, |c| {
+        format!(" per {}", unit_words(UNITS, &c[1], false))
+    });
     let text = replace(
         &text,
         rule!(r"/\s?(month|year|day|hour|week|mo|yr|h|s)(?-u:\b)"),
@@ -275,33 +324,6 @@ fn money(int: &str, decimals: Option<&str>, scale: Option<&str>, symbol: &str) -
         }
         _ => format!("{} {unit}", number(int, decimals)),
     }
-}
-
-fn unit(symbol: &str, plural: bool) -> String {
-    let (singular, plural_form) = match symbol {
-        "MW" => ("megawatt", "megawatts"),
-        "GW" => ("gigawatt", "gigawatts"),
-        "kW" => ("kilowatt", "kilowatts"),
-        "TWh" => ("terawatt-hour", "terawatt-hours"),
-        "GWh" => ("gigawatt-hour", "gigawatt-hours"),
-        "MWh" => ("megawatt-hour", "megawatt-hours"),
-        "kWh" => ("kilowatt-hour", "kilowatt-hours"),
-        "km" => ("kilometer", "kilometers"),
-        "km/h" => ("kilometer per hour", "kilometers per hour"),
-        "mph" => ("mile per hour", "miles per hour"),
-        "kg" => ("kilogram", "kilograms"),
-        "cm" => ("centimeter", "centimeters"),
-        "mm" => ("millimeter", "millimeters"),
-        "nm" => ("nanometer", "nanometers"),
-        "GB" => ("gigabyte", "gigabytes"),
-        "TB" => ("terabyte", "terabytes"),
-        "MB" => ("megabyte", "megabytes"),
-        "Gb/s" => ("gigabit per second", "gigabits per second"),
-        "Mb/s" => ("megabit per second", "megabits per second"),
-        "°F" => ("degree Fahrenheit", "degrees Fahrenheit"),
-        _ => ("degree Celsius", "degrees Celsius"),
-    };
-    if plural { plural_form } else { singular }.to_string()
 }
 
 /// 6 → "six", 6:05 → "six oh five", 6:30 → "six thirty".

@@ -2,9 +2,12 @@
 //! thousands, comma for decimals); amounts take their currency after the number, often with
 //! a scale word (`4,5 Md€`); ordinals are `1er`, `1re`, `2e`; times `18h00`.
 
-use num2words::Lang;
+use std::sync::LazyLock;
 
-use super::{cardinal, group, ordinal, replace, rule, Locale};
+use num2words::Lang;
+use regex::Regex;
+
+use super::{cardinal, group, ordinal, replace, rule, unit_pattern, unit_words, Locale, Unit};
 
 pub(crate) static LOCALE: Locale = Locale {
     at: "arobase",
@@ -73,24 +76,71 @@ macro_rules! number {
     };
 }
 
+/// Units read after a number, and after « par » or « / ».
+const UNITS: &[Unit] = &[
+    ("Wh", "wattheure", "wattheures"),
+    ("kWh", "kilowattheure", "kilowattheures"),
+    ("MWh", "mégawattheure", "mégawattheures"),
+    ("GWh", "gigawattheure", "gigawattheures"),
+    ("TWh", "térawattheure", "térawattheures"),
+    ("W", "watt", "watts"),
+    ("kW", "kilowatt", "kilowatts"),
+    ("MW", "mégawatt", "mégawatts"),
+    ("GW", "gigawatt", "gigawatts"),
+    ("km/h", "kilomètre-heure", "kilomètres-heure"),
+    ("mph", "mile par heure", "miles par heure"),
+    ("km", "kilomètre", "kilomètres"),
+    ("cm", "centimètre", "centimètres"),
+    ("mm", "millimètre", "millimètres"),
+    ("nm", "nanomètre", "nanomètres"),
+    ("m²", "mètre carré", "mètres carrés"),
+    ("km²", "kilomètre carré", "kilomètres carrés"),
+    ("m³", "mètre cube", "mètres cubes"),
+    ("kg", "kilogramme", "kilogrammes"),
+    ("g", "gramme", "grammes"),
+    ("Go", "gigaoctet", "gigaoctets"),
+    ("To", "téraoctet", "téraoctets"),
+    ("Mo", "mégaoctet", "mégaoctets"),
+    ("GB", "gigaoctet", "gigaoctets"),
+    ("TB", "téraoctet", "téraoctets"),
+    ("MB", "mégaoctet", "mégaoctets"),
+    ("Gb/s", "gigabit par seconde", "gigabits par seconde"),
+    ("Mb/s", "mégabit par seconde", "mégabits par seconde"),
+    ("ms", "milliseconde", "millisecondes"),
+    ("µs", "microseconde", "microsecondes"),
+    ("μs", "microseconde", "microsecondes"),
+    ("°C", "degré Celsius", "degrés Celsius"),
+    ("°F", "degré Fahrenheit", "degrés Fahrenheit"),
+];
+
 /// Rewrites numbers, amounts, dates, times and units in French.
 pub(crate) fn numbers(text: &str) -> String {
     let text = replace(text, rule!(r"(?i)(?-u:\b)n°\s*([0-9]+)"), |c| {
         format!("numéro {}", &c[1])
     });
-    // Units before « /… » so that km/h and Mb/s are read as units.
-    let text = replace(
-        &text,
-        rule!(concat!(
-            r"(?-u:\b)",
+    // Units before « /… » so that km/h and Mb/s are read as units; then « /kWh » and
+    // « par kWh » after an amount or a unit (45 $ par kWh, 60 €/MWh, 120 g/km).
+    static UNIT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(
+            r"(?:(^|[\s(])([-−]))?(?-u:\b){}\s*{}",
             number!(),
-            r"\s*(km/h|TWh|GWh|MWh|kWh|MW|GW|kW|km|kg|cm|mm|nm|Go|To|Mo|Gb/s|Mb/s|GB|TB|MB|°C)(?-u:\b)?"
-        )),
-        |c| {
-            let plural = is_plural(&c[1]) || group(c, 2).is_some();
-            format!("{} {}", number(&c[1], group(c, 2)), unit(&c[3], plural))
-        },
-    );
+            unit_pattern(UNITS)
+        ))
+        .expect("static regex")
+    });
+    static PER_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(r"(?:/\s?|(?-u:\b)par\s+){}", unit_pattern(UNITS)))
+            .expect("static regex")
+    });
+    let text = replace(&text, &UNIT, |c| {
+        let sign = group(c, 2).map_or(String::new(), |_| format!("{}moins ", &c[1]));
+        let plural = is_plural(&c[3]) || group(c, 4).is_some();
+        let words = unit_words(UNITS, &c[5], plural);
+        format!("{sign}{} {words}", number(&c[3], group(c, 4)))
+    });
+    let text = replace(&text, &PER_UNIT, |c| {
+        format!(" par {}", unit_words(UNITS, &c[1], false))
+    });
     let text = replace(
         &text,
         rule!(r"/\s?(mois|an|jour|heure|semaine|h|s)(?-u:\b)"),
@@ -258,31 +308,6 @@ fn currency_word(symbol: &str, plural: bool) -> &'static str {
         (_, true) => "livres",
         _ => "livre",
     }
-}
-
-fn unit(symbol: &str, plural: bool) -> String {
-    let (singular, plural_form) = match symbol {
-        "MW" => ("mégawatt", "mégawatts"),
-        "GW" => ("gigawatt", "gigawatts"),
-        "kW" => ("kilowatt", "kilowatts"),
-        "TWh" => ("térawattheure", "térawattheures"),
-        "GWh" => ("gigawattheure", "gigawattheures"),
-        "MWh" => ("mégawattheure", "mégawattheures"),
-        "kWh" => ("kilowattheure", "kilowattheures"),
-        "km" => ("kilomètre", "kilomètres"),
-        "km/h" => ("kilomètre-heure", "kilomètres-heure"),
-        "kg" => ("kilogramme", "kilogrammes"),
-        "cm" => ("centimètre", "centimètres"),
-        "mm" => ("millimètre", "millimètres"),
-        "nm" => ("nanomètre", "nanomètres"),
-        "Go" | "GB" => ("gigaoctet", "gigaoctets"),
-        "To" | "TB" => ("téraoctet", "téraoctets"),
-        "Mo" | "MB" => ("mégaoctet", "mégaoctets"),
-        "Gb/s" => ("gigabit par seconde", "gigabits par seconde"),
-        "Mb/s" => ("mégabit par seconde", "mégabits par seconde"),
-        _ => ("degré Celsius", "degrés Celsius"),
-    };
-    if plural { plural_form } else { singular }.to_string()
 }
 
 fn time(hours: &str, minutes: Option<&str>) -> String {

@@ -81,6 +81,34 @@ macro_rules! rule {
 }
 pub(crate) use rule;
 
+/// A unit symbol and how it is read: singular, plural.
+pub(crate) type Unit = (&'static str, &'static str, &'static str);
+
+/// The regex alternation of a unit table, in one capture group: longest symbols first (the
+/// regex takes the first alternative that matches), and a symbol that ends in a letter only
+/// where a word ends (`5 W` is watts, `5 Watts` is not touched).
+pub(crate) fn unit_pattern(units: &[Unit]) -> String {
+    let mut symbols: Vec<&str> = units.iter().map(|u| u.0).collect();
+    symbols.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+    let alternatives: Vec<String> = symbols
+        .iter()
+        .map(|s| {
+            let ends_in_letter = s.chars().last().is_some_and(|c| c.is_ascii_alphabetic());
+            let boundary = if ends_in_letter { r"(?-u:\b)" } else { "" };
+            format!("{}{boundary}", regex::escape(s))
+        })
+        .collect();
+    format!("({})", alternatives.join("|"))
+}
+
+/// How `symbol` of a unit table is read.
+pub(crate) fn unit_words(units: &[Unit], symbol: &str, plural: bool) -> &'static str {
+    units
+        .iter()
+        .find(|u| u.0 == symbol)
+        .map_or("", |u| if plural { u.2 } else { u.1 })
+}
+
 /// Replaces every match of `rule` with `f(captures)`.
 pub(crate) fn replace(text: &str, rule: &Regex, f: impl Fn(&Captures) -> String) -> String {
     rule.replace_all(text, |c: &Captures| f(c)).into_owned()
