@@ -238,3 +238,144 @@ async fn two_hundred_concurrent_range_requests_all_get_their_bytes() {
     }
     assert_eq!(done, 200);
 }
+
+/// `audition serve DIR` as its own process on a free port of 127.0.0.1.
+struct Server {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+}
+
+impl Server {
+    async fn start(dir: &Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_audition"))
+            .args(["serve", dir.to_str().unwrap(), "--addr", &addr.to_string()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                return Server { child, addr };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("audition serve did not start");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads until the server closes the connection; `None` if it is still open after `limit`.
+async fn closed_within(
+    mut stream: tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> Option<std::time::Instant> {
+    let mut buffer = [0u8; 4096];
+    tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return std::time::Instant::now(),
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .ok()
+}
+
+/// A slowloris crowd — 1,000 clients that send a request line and never finish their
+/// headers — does not stop a podcast app from being answered at once, and the server closes
+/// every one of them (and an idle kept-alive connection) within 30 s.
+#[tokio::test(flavor = "multi_thread")]
+async fn half_open_connections_are_cut_off_and_normal_requests_still_answered() {
+    let (root, _) = published();
+    let server = Server::start(&root.path().join("public")).await;
+    let opened = std::time::Instant::now();
+    let mut crowd = Vec::new();
+    for i in 0..1_000 {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let line = format!("GET /episodes/e.mp3?client={i} HTTP/1.1\r\nHost: x\r\n");
+        stream.write_all(line.as_bytes()).await.unwrap();
+        crowd.push(stream);
+    }
+    // An idle keep-alive connection after one complete request.
+    let mut idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    idle.write_all(b"HEAD /feed.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = [0u8; 512];
+    let n = idle.read(&mut head).await.unwrap();
+    assert!(String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200"));
+
+    let mut slowest = std::time::Duration::ZERO;
+    for _ in 0..5 {
+        let asked = std::time::Instant::now();
+        let response = request(server.addr, "GET /feed.xml HTTP/1.1").await;
+        slowest = slowest.max(asked.elapsed());
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, b"<rss version=\"2.0\"/>");
+    }
+    assert!(
+        slowest < std::time::Duration::from_millis(100),
+        "a normal request took {slowest:?} beside 1,000 half-open connections"
+    );
+
+    let limit = std::time::Duration::from_secs(30);
+    let waits: Vec<_> = crowd
+        .into_iter()
+        .chain([idle])
+        .map(|stream| tokio::spawn(closed_within(stream, limit)))
+        .collect();
+    let mut still_open = 0;
+    let mut last_close = opened;
+    for wait in waits {
+        match wait.await.unwrap() {
+            Some(at) => last_close = last_close.max(at),
+            None => still_open += 1,
+        }
+    }
+    assert_eq!(still_open, 0, "connections the server never closed");
+    let took = last_close - opened;
+    assert!(took < limit, "the last one was closed after {took:?}");
+    eprintln!("1,001 idle connections closed by the server after {took:?}; slowest normal request {slowest:?}");
+}
+
+/// SIGTERM (what systemd and container runtimes send) stops the server cleanly: exit 0,
+/// promptly, the port released.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_the_server_cleanly() {
+    let (root, _) = published();
+    let mut server = Server::start(&root.path().join("public")).await;
+    assert_eq!(
+        request(server.addr, "GET /feed.xml HTTP/1.1").await.status,
+        200
+    );
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let asked = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(5),
+            "still running 5 s after SIGTERM"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
+    assert!(tokio::net::TcpStream::connect(server.addr).await.is_err());
+}
