@@ -2,7 +2,10 @@
 //! every request as the vendor documents it: a whole build per engine through the CLI, with
 //! 429 + Retry-After, 500, a stalled answer and a body cut off mid-transfer on the way;
 //! vendor errors that stop the build; a rerun that asks only for what is missing; dry runs
-//! and cost limits; keys that never leave the environment.
+//! and cost limits; keys that never leave the environment. Every reply shape the services
+//! are documented to send (placeholder WAV sizes, chunks before `data`, odd chunk sizes, MP3
+//! by default, a rate in the content type, vendors' own error bodies, Azure's 10-minute cut)
+//! is replayed and handled.
 
 mod common;
 
@@ -10,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::vendor::{self, Fault, Service, Vendor, KEY};
+use common::vendor::{self, Fault, Service, Shape, Vendor, KEY};
 use common::{root, stderr, stdout};
 
 const ISSUE: &str = "feeds/signal/issues/2026-11-16.txt";
@@ -512,4 +515,214 @@ fn a_profile_holding_a_key_is_refused() {
     let message = stderr(&output);
     assert!(message.contains("remove `api_key`"), "{message}");
     assert!(!message.contains(KEY));
+}
+
+/// The episode's length in seconds.
+fn episode_seconds(dir: &Path) -> f64 {
+    let (samples, rate) = common::decode(&dir.join("public/episodes/2026-11-16.mp3"));
+    samples.len() as f64 / rate as f64
+}
+
+/// A build against `server` answering as `shape`: every request answered on the first try,
+/// and the episode's length.
+async fn build_answered_as(service: Service, extra: &str, shape: Shape) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Vendor::start(service, vec![]).await;
+    server.answer_as(shape);
+    let voice = profile(dir.path(), service, &server.base_url, extra);
+    let output = build(dir.path(), &voice, &credentials(service), &[]).await;
+    let what = format!("{service:?} {extra:?} {shape:?}");
+    assert!(output.status.success(), "{what}: {}", stderr(&output));
+    let requests = server.requests();
+    assert!(requests.iter().all(|r| r.invalid.is_none()), "{what}");
+    assert_eq!(
+        requests.len(),
+        segments(&voice),
+        "{what}: a reply was retried"
+    );
+    assert!(
+        !stderr(&output).contains("trying again"),
+        "{what}: {}",
+        stderr(&output)
+    );
+    episode_seconds(dir.path())
+}
+
+/// Every documented way a service streams valid audio builds the same episode as its plain
+/// reply, on the first try: WAV sizes 0xFFFFFFFF, 0x7FFFFFFF, 0 or past the body, ffmpeg's
+/// LIST/JUNK/fact chunks, odd chunk sizes, MP3 sent for a WAV request, and raw PCM whose
+/// rate is in the content type (read at 24 kHz it would come out 8 % short).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_documented_reply_shape_builds_the_same_episode() {
+    let cases: &[(Service, &str, Shape)] = &[
+        (Service::OpenAi, "", Shape::WavSizes(u32::MAX)),
+        (Service::OpenAi, "", Shape::WavSizes(0x7FFF_FFFF)),
+        (Service::OpenAi, "", Shape::WavSizes(0)),
+        (Service::OpenAi, "", Shape::WavSizes(0x0100_0000)),
+        (Service::OpenAi, "", Shape::ChunksBeforeData),
+        (Service::OpenAi, "", Shape::OddChunks),
+        (Service::OpenAi, "", Shape::Mp3),
+        (
+            Service::OpenAi,
+            "format = \"pcm\"",
+            Shape::PcmAnnounced(22_050),
+        ),
+        (Service::ElevenLabs, "format = \"wav\"", Shape::Documented),
+        (Service::ElevenLabs, "format = \"mp3\"", Shape::Documented),
+        (Service::Google, "", Shape::WavSizes(u32::MAX)),
+        (Service::Polly, "", Shape::OddChunks),
+    ];
+    let mut baselines = std::collections::HashMap::new();
+    for &(service, extra, shape) in cases {
+        let key = format!("{service:?}");
+        if !baselines.contains_key(&key) {
+            let plain = build_answered_as(service, "", Shape::Documented).await;
+            baselines.insert(key.clone(), plain);
+        }
+        let seconds = build_answered_as(service, extra, shape).await;
+        let plain = baselines[&key];
+        assert!(
+            (seconds - plain).abs() < 0.01 * plain,
+            "{service:?} {extra:?} {shape:?}: {seconds:.2} s against {plain:.2} s"
+        );
+    }
+}
+
+/// A body cut short of its transfer — chunked without its last chunk (OpenAI), or short of
+/// its Content-Length (Google) — is retried and never cached: the cache holds exactly the
+/// clips of an undisturbed build.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_cut_short_is_retried_and_never_cached() {
+    for service in [Service::OpenAi, Service::Google] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Vendor::start(service, vec![Fault::Truncate, Fault::Truncate]).await;
+        let voice = profile(dir.path(), service, &server.base_url, "concurrency = 1");
+        let env = credentials(service);
+        let cut = build(dir.path(), &voice, &env, &[]).await;
+        assert!(cut.status.success(), "{service:?}: {}", stderr(&cut));
+        assert_eq!(server.requests().len(), segments(&voice) + 2, "{service:?}");
+        assert!(
+            stderr(&cut).contains("incomplete audio"),
+            "{}",
+            stderr(&cut)
+        );
+        let undisturbed = tempfile::tempdir().unwrap();
+        let clean = build(undisturbed.path(), &voice, &env, &[]).await;
+        assert!(clean.status.success(), "{service:?}: {}", stderr(&clean));
+        let cached = |root: &Path| {
+            let mut files = files_under(&root.join("cache"));
+            files
+                .iter_mut()
+                .for_each(|(p, _)| *p = p.strip_prefix(root).unwrap().to_path_buf());
+            files.sort();
+            files
+        };
+        let (cut_files, clean_files) = (cached(dir.path()), cached(undisturbed.path()));
+        assert!(!cut_files.is_empty());
+        assert_eq!(cut_files.len(), clean_files.len(), "{service:?}");
+        assert!(
+            cut_files == clean_files,
+            "{service:?}: a cut clip was cached"
+        );
+    }
+}
+
+/// ElevenLabs' 429s (`too_many_concurrent_requests`, `system_busy`) are retried; its 401
+/// `quota_exceeded` is final and its message shown (home-assistant/core#160414).
+#[tokio::test(flavor = "multi_thread")]
+async fn elevenlabs_busy_is_retried_and_quota_exceeded_is_final() {
+    let dir = tempfile::tempdir().unwrap();
+    let busy = Vendor::start(
+        Service::ElevenLabs,
+        vec![
+            Fault::Body(429, r#"{"detail":{"status":"too_many_concurrent_requests","message":"Too many concurrent requests. Your current subscription is associated with a maximum of 2 concurrent requests."}}"#),
+            Fault::Body(429, r#"{"detail":{"status":"system_busy","message":"We are experiencing heavy traffic, please try again."}}"#),
+        ],
+    )
+    .await;
+    let voice = profile(
+        dir.path(),
+        Service::ElevenLabs,
+        &busy.base_url,
+        "concurrency = 1",
+    );
+    let env = credentials(Service::ElevenLabs);
+    let output = build(dir.path(), &voice, &env, &[]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(busy.requests().len(), segments(&voice) + 2);
+    assert!(
+        stderr(&output).contains("heavy traffic"),
+        "{}",
+        stderr(&output)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let broke = Vendor::start(Service::ElevenLabs, vec![]).await;
+    broke.fail_when(
+        "crushed rock",
+        Fault::Body(401, r#"{"detail":{"status":"quota_exceeded","message":"This request exceeds your quota of 10000. You have 12 credits remaining, while 389 credits are required for this request."}}"#),
+    );
+    let voice = profile(
+        dir.path(),
+        Service::ElevenLabs,
+        &broke.base_url,
+        "concurrency = 1",
+    );
+    let output = build(dir.path(), &voice, &env, &[]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("HTTP 401") && message.contains("exceeds your quota"),
+        "{message}"
+    );
+    let asked = broke
+        .requests()
+        .iter()
+        .filter(|r| r.spoken.contains("crushed rock"))
+        .count();
+    assert_eq!(asked, 1, "a quota refusal is not retried");
+}
+
+/// Polly signals throttling with HTTP 400 and `x-amzn-ErrorType: ThrottlingException`: retried.
+#[tokio::test(flavor = "multi_thread")]
+async fn polly_throttling_sent_as_400_is_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Vendor::start(Service::Polly, vec![Fault::Throttled400]).await;
+    let voice = profile(
+        dir.path(),
+        Service::Polly,
+        &server.base_url,
+        "concurrency = 1",
+    );
+    let output = build(dir.path(), &voice, &credentials(Service::Polly), &[]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(server.requests().len(), segments(&voice) + 1);
+    assert!(stderr(&output).contains("HTTP 400"), "{}", stderr(&output));
+}
+
+/// Azure answers 200 with audio cut at 10 minutes: the build stops naming the cut, and keeps
+/// no clip of it; `--flavor azure` cuts stories so that no request comes near it.
+#[tokio::test(flavor = "multi_thread")]
+async fn azure_audio_cut_at_ten_minutes_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Vendor::start(Service::Azure, vec![]).await;
+    server.answer_as(Shape::Seconds(600));
+    let voice = profile(
+        dir.path(),
+        Service::Azure,
+        &server.base_url,
+        "concurrency = 1",
+    );
+    let output = build(dir.path(), &voice, &credentials(Service::Azure), &[]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("10 minutes"), "{message}");
+    assert_eq!(server.requests().len(), 1, "a cut reply is not retried");
+    let clips = files_under(&dir.path().join("cache"));
+    assert!(
+        clips
+            .iter()
+            .all(|(p, _)| p.extension().is_none_or(|e| e != "wav")),
+        "a cut clip was cached"
+    );
 }

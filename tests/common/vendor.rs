@@ -1,10 +1,15 @@
 //! Stand-ins for the cloud text-to-speech services, served over real HTTP on 127.0.0.1.
 //!
 //! Each checks a request the way the vendor documents it (path, method, headers, auth or
-//! SigV4 signature, body shape, SSML) and answers like the vendor: audio in its format, or
-//! its error body. A list of faults (429 with Retry-After, 500, a stalled answer, a body cut
-//! off mid-transfer, a refusal) is played in order on the first requests; a phrase can make
-//! every request containing it fail. Every request is recorded for the tests to count.
+//! SigV4 signature, body shape, SSML) and answers with the bytes and the transfer the vendor
+//! is documented to send (`../shared/VENDORS.md`, whose sources are cited beside each reply
+//! below): audio in its format, or its error body. A [`Shape`] replays the other documented
+//! replies of the services and of the self-hosted servers that copy them (placeholder WAV
+//! sizes, chunks before `data`, odd chunk sizes, MP3 by default, a rate in the content type,
+//! Azure's 10-minute cut). A list of faults (429 with Retry-After, 500, a stalled answer, a
+//! body cut off mid-transfer, a refusal, a vendor's own error body) is played in order on the
+//! first requests; a phrase can make every request containing it fail. Every request is
+//! recorded for the tests to count.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
@@ -42,6 +47,34 @@ pub enum Fault {
     NotAudio,
     /// An error status with this message in the vendor's error body.
     Reject(u16, String),
+    /// An error status with exactly this body (a vendor's documented error JSON).
+    Body(u16, &'static str),
+    /// Polly's throttling: HTTP 400 with `x-amzn-ErrorType: ThrottlingException`
+    /// (docs.aws.amazon.com/polly, CommonErrors).
+    Throttled400,
+}
+
+/// How a successful answer is shaped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shape {
+    /// What the vendor documents (see `audio_reply`).
+    Documented,
+    /// A streamed WAV whose RIFF and data sizes are this placeholder: 0xFFFFFFFF (OpenAI,
+    /// speaches), 0x7FFFFFFF (ElevenLabs `wav_*`), 0 (an Azure reply), or a size larger
+    /// than the body.
+    WavSizes(u32),
+    /// A WAV from an ffmpeg pipe: LIST/INFO (ffmpeg's `wavenc.c` writes ISFT), JUNK and fact
+    /// chunks before `data`, placeholder sizes (openedai-speech).
+    ChunksBeforeData,
+    /// The documented body, sent chunked in pieces of 1, 7, 13, 4093… bytes.
+    OddChunks,
+    /// MP3 whatever format was asked (`response_format` ignored: OpenAI's default is mp3).
+    Mp3,
+    /// Raw PCM at this rate announced as `audio/pcm;rate=N` (openedai-speech `speech.py`).
+    PcmAnnounced(u32),
+    /// 200 with audio of this many seconds whatever the text (Azure cuts at 10 minutes and
+    /// answers 200, `speech-services-quotas-and-limits.md`).
+    Seconds(u32),
 }
 
 /// A request as the server received it.
@@ -68,6 +101,7 @@ pub const AWS_REGION: &str = "eu-west-3";
 
 struct State {
     service: Service,
+    shape: Mutex<Shape>,
     faults: Mutex<Vec<Fault>>,
     failing_phrase: Mutex<Option<(String, Fault)>>,
     requests: Mutex<Vec<Recorded>>,
@@ -95,6 +129,7 @@ impl Vendor {
     ) -> Vendor {
         let state = Arc::new(State {
             service,
+            shape: Mutex::new(Shape::Documented),
             faults: Mutex::new(faults.into_iter().rev().collect()),
             failing_phrase: Mutex::new(None),
             requests: Mutex::new(Vec::new()),
@@ -116,6 +151,11 @@ impl Vendor {
     /// Every request containing `phrase` gets `fault` (until [`Vendor::heal`]).
     pub fn fail_when(&self, phrase: &str, fault: Fault) {
         *self.state.failing_phrase.lock().unwrap() = Some((phrase.to_string(), fault));
+    }
+
+    /// Every later successful answer takes `shape`.
+    pub fn answer_as(&self, shape: Shape) {
+        *self.state.shape.lock().unwrap() = shape;
     }
 
     pub fn heal(&self) {
@@ -174,6 +214,8 @@ async fn handle(
     if state.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(state.latency_ms)).await;
     }
+    let shape = *state.shape.lock().unwrap();
+    let audio_reply = |service: Service, r: &Recorded| audio_reply(service, r, shape);
     let response = match (checked, fault) {
         (Err((status, message)), _) => error_reply(state.service, status, &message),
         (Ok(()), Some(Fault::RateLimited(seconds))) => {
@@ -193,6 +235,21 @@ async fn handle(
             audio_reply(state.service, &recorded)
         }
         (Ok(()), Some(Fault::NotAudio)) => not_audio(state.service),
+        (Ok(()), Some(Fault::Body(status, body))) => Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap(),
+        (Ok(()), Some(Fault::Throttled400)) => {
+            let mut r = error_reply(state.service, 400, "Rate exceeded");
+            r.headers_mut().insert(
+                "x-amzn-ErrorType",
+                "ThrottlingException:http://internal.amazon.com/coral/com.amazonaws.services.polly/"
+                    .parse()
+                    .unwrap(),
+            );
+            r
+        }
         (Ok(()), Some(Fault::Truncate)) => truncated(audio_reply(state.service, &recorded)).await,
         (Ok(()), None) => audio_reply(state.service, &recorded),
     };
@@ -244,9 +301,10 @@ fn check(service: Service, r: &mut Recorded) -> Result<(), Refusal> {
                 "speed must be between 0.25 and 4.0",
             )?;
             expect(
-                body["response_format"] == "wav",
+                ["mp3", "opus", "aac", "flac", "wav", "pcm"]
+                    .contains(&body["response_format"].as_str().unwrap_or("")),
                 400,
-                "this test server answers wav",
+                "response_format must be one of mp3, opus, aac, flac, wav, pcm",
             )?;
             r.spoken = body["input"].as_str().unwrap_or("").to_string();
             expect(
@@ -263,9 +321,9 @@ fn check(service: Service, r: &mut Recorded) -> Result<(), Refusal> {
                 "voice not found",
             )?;
             expect(
-                r.query == "output_format=pcm_22050",
-                400,
-                "unexpected output_format",
+                output_format(&r.query).is_some(),
+                422,
+                "output_format is not one of the documented formats",
             )?;
             expect(header("xi-api-key") == KEY, 401, "Invalid API key")?;
             let body = json(&r.body)?;
@@ -540,47 +598,255 @@ fn pcm_bytes(samples: &[i16]) -> Vec<u8> {
     samples.iter().flat_map(|s| s.to_le_bytes()).collect()
 }
 
-/// The vendor's successful answer.
-fn audio_reply(service: Service, r: &Recorded) -> Response {
-    let (content_type, body) = match service {
-        Service::OpenAi => (
-            "audio/wav",
-            wav_bytes(&speech_like(&r.spoken, 24_000), 24_000),
+/// `output_format` of an ElevenLabs query: `pcm_<rate>`, `wav_<rate>` or `mp3_<rate>_<kbps>`
+/// with a documented rate (elevenlabs-python's output format type); mp3 is the default.
+fn output_format(query: &str) -> Option<(&'static str, u32)> {
+    let value = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("output_format="))
+        .unwrap_or("mp3_44100_128");
+    let (kind, rest) = value.split_once('_')?;
+    let rate: u32 = rest.split('_').next()?.parse().ok()?;
+    let rates = [8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000];
+    let kind = match kind {
+        "pcm" => "pcm",
+        "wav" => "wav",
+        "mp3" => "mp3",
+        _ => return None,
+    };
+    rates.contains(&rate).then_some((kind, rate))
+}
+
+/// A WAV header of 16-bit mono PCM with these RIFF and data sizes, and `extra` chunks
+/// between `fmt ` and `data`.
+fn wav_header(rate: u32, riff_size: u32, data_size: u32, extra: &[u8]) -> Vec<u8> {
+    let mut out = b"RIFF".to_vec();
+    out.extend(riff_size.to_le_bytes());
+    out.extend(b"WAVEfmt ");
+    out.extend(16u32.to_le_bytes());
+    out.extend(1u16.to_le_bytes());
+    out.extend(1u16.to_le_bytes());
+    out.extend(rate.to_le_bytes());
+    out.extend((rate * 2).to_le_bytes());
+    out.extend(2u16.to_le_bytes());
+    out.extend(16u16.to_le_bytes());
+    out.extend(extra);
+    out.extend(b"data");
+    out.extend(data_size.to_le_bytes());
+    out
+}
+
+/// A streamed WAV: both sizes set to `placeholder`.
+fn streamed_wav(samples: &[i16], rate: u32, placeholder: u32) -> Vec<u8> {
+    let mut out = wav_header(rate, placeholder, placeholder, &[]);
+    out.extend(pcm_bytes(samples));
+    out
+}
+
+/// What an ffmpeg pipe writes (`libavformat/wavenc.c`): an INFO list naming the encoder,
+/// then a JUNK pad and a fact chunk, sizes left as placeholders since the pipe cannot seek.
+fn ffmpeg_wav(samples: &[i16], rate: u32) -> Vec<u8> {
+    let mut extra = b"LIST".to_vec();
+    let software = b"Lavf60.16.100\0";
+    extra.extend((4 + 8 + software.len() as u32).to_le_bytes());
+    extra.extend(b"INFOISFT");
+    extra.extend((software.len() as u32).to_le_bytes());
+    extra.extend(software);
+    extra.extend(b"JUNK");
+    extra.extend(28u32.to_le_bytes());
+    extra.extend([0u8; 28]);
+    extra.extend(b"fact");
+    extra.extend(4u32.to_le_bytes());
+    extra.extend((samples.len() as u32).to_le_bytes());
+    let mut out = wav_header(rate, u32::MAX, u32::MAX, &extra);
+    out.extend(pcm_bytes(samples));
+    out
+}
+
+/// An MP3 (LAME, 64 kbps mono) of the samples.
+fn mp3_bytes(samples: &[i16], rate: u32) -> Vec<u8> {
+    use mp3lame_encoder::{Bitrate, Builder, FlushNoGap, MonoPcm};
+    let mut builder = Builder::new().unwrap();
+    builder.set_num_channels(1).unwrap();
+    builder.set_sample_rate(rate).unwrap();
+    builder.set_brate(Bitrate::Kbps64).unwrap();
+    let mut encoder = builder.build().unwrap();
+    let mut out = Vec::with_capacity(mp3lame_encoder::max_required_buffer_size(samples.len()));
+    encoder.encode_to_vec(MonoPcm(samples), &mut out).unwrap();
+    out.reserve(7200);
+    encoder.flush_to_vec::<FlushNoGap>(&mut out).unwrap();
+    out
+}
+
+/// A 200 with `body`, with a Content-Length, or chunked in pieces of `chunks` bytes
+/// (cycled) as streaming services send it.
+fn transfer(content_type: &str, body: Vec<u8>, chunks: Option<&[usize]>) -> Response {
+    let builder = Response::builder()
+        .status(200)
+        .header("content-type", content_type);
+    let Some(sizes) = chunks else {
+        return builder
+            .header("content-length", body.len())
+            .body(Body::from(body))
+            .unwrap();
+    };
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for size in sizes.iter().cycle() {
+        if at >= body.len() {
+            break;
+        }
+        let end = (at + size).min(body.len());
+        pieces.push(Ok::<Bytes, std::io::Error>(Bytes::copy_from_slice(
+            &body[at..end],
+        )));
+        at = end;
+    }
+    builder
+        .body(Body::from_stream(futures_util::stream::iter(pieces)))
+        .unwrap()
+}
+
+/// Chunk sizes of a streaming service's reply.
+const STREAMED: &[usize] = &[4096];
+/// Chunk sizes that test a client's reassembly: a one-byte first chunk, then odd sizes.
+const ODD: &[usize] = &[1, 7, 13, 4093, 3, 65_521];
+
+/// The vendor's successful answer, shaped as `shape` says.
+fn audio_reply(service: Service, r: &Recorded, shape: Shape) -> Response {
+    let rate = match service {
+        Service::Polly => 16_000,
+        Service::ElevenLabs => output_format(&r.query).map_or(22_050, |f| f.1),
+        _ => 24_000,
+    };
+    let samples = match shape {
+        Shape::Seconds(seconds) => speech_like_seconds(seconds, rate),
+        _ => speech_like(&r.spoken, rate),
+    };
+    let (content_type, body, chunks) = match shape {
+        Shape::WavSizes(size) => (
+            "audio/wav".to_string(),
+            streamed_wav(&samples, rate, size),
+            Some(STREAMED),
         ),
-        Service::ElevenLabs => ("audio/pcm", pcm_bytes(&speech_like(&r.spoken, 22_050))),
-        Service::Azure => (
-            "audio/x-wav",
-            wav_bytes(&speech_like(&r.spoken, 24_000), 24_000),
+        Shape::ChunksBeforeData => (
+            "audio/wav".to_string(),
+            ffmpeg_wav(&samples, rate),
+            Some(STREAMED),
         ),
-        Service::Polly => ("audio/pcm", pcm_bytes(&speech_like(&r.spoken, 16_000))),
-        Service::Google => {
-            let samples = speech_like(&r.spoken, 24_000);
-            let seconds = samples.len() as f64 / 24_000.0;
-            let marks = mark_names(&r.spoken);
-            let timepoints: Vec<serde_json::Value> = marks
-                .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    serde_json::json!({
-                        "markName": name,
-                        "timeSeconds": seconds * i as f64 / marks.len() as f64,
-                    })
-                })
-                .collect();
-            let json = serde_json::json!({
-                "audioContent": base64::engine::general_purpose::STANDARD.encode(wav_bytes(&samples, 24_000)),
-                "timepoints": timepoints,
-                "audioConfig": { "audioEncoding": "LINEAR16", "sampleRateHertz": 24000 },
-            });
-            ("application/json", serde_json::to_vec(&json).unwrap())
+        Shape::Mp3 => (
+            "audio/mpeg".to_string(),
+            mp3_bytes(&samples, rate),
+            Some(STREAMED),
+        ),
+        Shape::PcmAnnounced(announced) => (
+            format!("audio/pcm;rate={announced}"),
+            pcm_bytes(&speech_like(&r.spoken, announced)),
+            Some(STREAMED),
+        ),
+        Shape::Documented | Shape::OddChunks | Shape::Seconds(_) => {
+            let (content_type, body, chunks) = documented(service, r, &samples, rate);
+            (content_type.to_string(), body, chunks)
         }
     };
-    Response::builder()
-        .status(200)
-        .header("content-type", content_type)
-        .header("content-length", body.len())
-        .body(Body::from(body))
-        .unwrap()
+    let chunks = match shape {
+        Shape::OddChunks => Some(ODD),
+        _ => chunks,
+    };
+    if service == Service::Google
+        && matches!(
+            shape,
+            Shape::WavSizes(_) | Shape::ChunksBeforeData | Shape::Mp3 | Shape::PcmAnnounced(_)
+        )
+    {
+        // Google sends audio inside JSON: the shape applies to the audioContent.
+        return transfer(
+            "application/json",
+            google_json(&r.spoken, &body, samples.len(), rate),
+            None,
+        );
+    }
+    transfer(&content_type, body, chunks)
+}
+
+/// What each vendor documents sending for the formats the engines ask for.
+fn documented(
+    service: Service,
+    r: &Recorded,
+    samples: &[i16],
+    rate: u32,
+) -> (&'static str, Vec<u8>, Option<&'static [usize]>) {
+    match service {
+        // `wav` streamed chunked with RIFF and data sizes 0xFFFFFFFF (speaches-ai/speaches#493,
+        // a hexdump of the real API); `pcm` raw 24 kHz s16le (OpenAI TTS guide).
+        Service::OpenAi => match json(&r.body)
+            .ok()
+            .and_then(|b| b["response_format"].as_str().map(str::to_string))
+            .as_deref()
+        {
+            Some("pcm") => ("audio/pcm", pcm_bytes(samples), Some(STREAMED)),
+            Some("mp3") => ("audio/mpeg", mp3_bytes(samples, rate), Some(STREAMED)),
+            _ => (
+                "audio/wav",
+                streamed_wav(samples, rate, u32::MAX),
+                Some(STREAMED),
+            ),
+        },
+        // `pcm_*` raw s16le; `wav_*` streamed with sizes 0x7FFFFFFF, never patched
+        // (pollinations/pollinations PR #11457); mp3 by default.
+        Service::ElevenLabs => match output_format(&r.query) {
+            Some(("pcm", _)) => ("audio/pcm", pcm_bytes(samples), Some(STREAMED)),
+            Some(("wav", _)) => (
+                "audio/wav",
+                streamed_wav(samples, rate, 0x7FFF_FFFF),
+                Some(STREAMED),
+            ),
+            _ => ("audio/mpeg", mp3_bytes(samples, rate), Some(STREAMED)),
+        },
+        // `riff-*`: a RIFF header; one observed reply had RIFF size 0 and a real data size
+        // (microsoft/cognitive-services-speech-sdk-js#513).
+        Service::Azure => {
+            let mut body = wav_header(rate, 0, (samples.len() * 2) as u32, &[]);
+            body.extend(pcm_bytes(samples));
+            ("audio/x-wav", body, Some(STREAMED))
+        }
+        // The audio stream itself, `audio/pcm` s16le at 16 kHz (botocore polly service-2.json).
+        Service::Polly => ("audio/pcm", pcm_bytes(samples), Some(STREAMED)),
+        // JSON with base64 LINEAR16 audio, which includes a WAV header (cloud_tts.proto).
+        Service::Google => (
+            "application/json",
+            google_json(&r.spoken, &wav_bytes(samples, rate), samples.len(), rate),
+            None,
+        ),
+    }
+}
+
+/// Google's reply: `audioContent` in base64, `timepoints` for the marks, `audioConfig`.
+fn google_json(ssml: &str, audio: &[u8], samples: usize, rate: u32) -> Vec<u8> {
+    let seconds = samples as f64 / rate as f64;
+    let marks = mark_names(ssml);
+    let timepoints: Vec<serde_json::Value> = marks
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            serde_json::json!({
+                "markName": name,
+                "timeSeconds": seconds * i as f64 / marks.len() as f64,
+            })
+        })
+        .collect();
+    let json = serde_json::json!({
+        "audioContent": base64::engine::general_purpose::STANDARD.encode(audio),
+        "timepoints": timepoints,
+        "audioConfig": { "audioEncoding": "LINEAR16", "sampleRateHertz": rate },
+    });
+    serde_json::to_vec(&json).unwrap()
+}
+
+/// `seconds` of speech-like audio.
+fn speech_like_seconds(seconds: u32, rate: u32) -> Vec<i16> {
+    let chars = (seconds as u64 * 1000 / 30) as usize;
+    speech_like(&"a".repeat(chars), rate)
 }
 
 fn mark_names(ssml: &str) -> Vec<String> {
