@@ -47,6 +47,8 @@ const FRENCH: &[(&str, &str)] = &[
     ("2,1 M€", "deux virgule un millions d'euros"),
     ("90 000 $", "quatre-vingt-dix mille dollars"),
     ("500 €", "cinq cents euros"),
+    ("2,50 €", "deux euros cinquante"),
+    ("1,05 €", "un euro cinq"),
     ("1 €", "un euro"),
     ("9 k€", "neuf mille euros"),
     ("200 $/mois", "deux cents dollars par mois"),

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::boilerplate;
 use super::{Block, Issue, IssueDate, Story, StoryKind};
 
 /// A newsletter read from any format, before it is cut into stories.
@@ -69,9 +70,26 @@ pub fn to_issue(
 
     let mut intro: Vec<Block> = Vec::new();
     let mut stories: Vec<Story> = Vec::new();
+    // Inside a part that is not a story (a sponsor's), up to the next heading.
+    let mut in_section = false;
     for (order, block) in blocks.into_iter().enumerate() {
+        let opens_section = match &block {
+            DocBlock::Heading { text, .. } | DocBlock::Paragraph(text) => {
+                boilerplate::opens_section(text)
+            }
+            _ => false,
+        };
+        if opens_section {
+            in_section = true;
+            continue;
+        }
+        if matches!(block, DocBlock::Heading { .. }) {
+            in_section = false;
+        }
+        if in_section || Some(order) == page_title {
+            continue;
+        }
         match block {
-            DocBlock::Heading { text, .. } if Some(&text) == page_title.as_ref() => {}
             DocBlock::Heading { text, link, .. } => {
                 let kind = if is_briefs_heading(&text) {
                     StoryKind::Briefs
@@ -130,24 +148,32 @@ pub fn to_issue(
     })
 }
 
-/// The heading that only repeats the issue's title (or, with no title, a lone top heading
-/// above deeper ones), which is not a story.
-fn page_title(title: &Option<String>, blocks: &[DocBlock]) -> Option<String> {
-    let headings: Vec<(u8, &String)> = blocks
+/// The position of the heading that only repeats the issue's title: the first heading
+/// equal to the title when no other heading stands at its level or above (a story that
+/// shares the issue's name stays a story), or, with no title, a lone top heading above
+/// deeper ones.
+fn page_title(title: &Option<String>, blocks: &[DocBlock]) -> Option<usize> {
+    let headings: Vec<(usize, u8, &String)> = blocks
         .iter()
-        .filter_map(|b| match b {
-            DocBlock::Heading { level, text, .. } => Some((*level, text)),
+        .enumerate()
+        .filter_map(|(i, b)| match b {
+            DocBlock::Heading { level, text, .. } => Some((i, *level, text)),
             _ => None,
         })
         .collect();
+    let alone_at_its_level = |at: usize, level: u8| {
+        headings
+            .iter()
+            .all(|&(other, other_level, _)| other == at || other_level > level)
+    };
     if let Some(title) = title {
-        if headings.iter().any(|(_, t)| *t == title) {
-            return Some(title.clone());
+        if let Some(&(at, level, _)) = headings.iter().find(|(_, _, t)| *t == title) {
+            return alone_at_its_level(at, level).then_some(at);
         }
     }
     match headings.as_slice() {
-        [(top, text), rest @ ..] if !rest.is_empty() && rest.iter().all(|(l, _)| l > top) => {
-            Some((*text).clone())
+        [(at, top, _), rest @ ..] if !rest.is_empty() && rest.iter().all(|(_, l, _)| l > top) => {
+            Some(*at)
         }
         _ => None,
     }
@@ -155,9 +181,11 @@ fn page_title(title: &Option<String>, blocks: &[DocBlock]) -> Option<String> {
 
 fn clean_block(block: DocBlock) -> Option<DocBlock> {
     let keep = |text: &str| -> Option<String> {
-        let text = strip_read_more(&clean(text)).to_string();
-        (!text.is_empty() && text.chars().any(char::is_alphanumeric) && !is_boilerplate(&text))
-            .then_some(text)
+        let text = strip_read_more(&clean(&boilerplate::without_fragments(text))).to_string();
+        (!text.is_empty()
+            && text.chars().any(char::is_alphanumeric)
+            && !boilerplate::is_line(&text))
+        .then_some(text)
     };
     match block {
         DocBlock::Heading { level, text, link } => keep(&text).map(|text| DocBlock::Heading {
@@ -206,38 +234,6 @@ fn is_briefs_heading(text: &str) -> bool {
     let lower = text.to_lowercase();
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
     BRIEFS_HEADINGS.contains(&bare)
-}
-
-/// Lines a newsletter carries that are not news. The pattern keeps to ASCII word boundaries
-/// and digits so the regex engine can run it as a DFA (Unicode boundaries on accented text
-/// force its slowest engine).
-pub fn is_boilerplate(text: &str) -> bool {
-    static PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?xi)
-            view\ (this\ (e-?mail|newsletter)\ )?(in|on)\ (your\ )?(browser|web)
-            | voir\ (la\ )?(version\ )?(en\ ligne|dans\ (votre|le)\ navigateur)
-            | version\ (en\ ligne|web)(?-u:\b) | afficher\ dans\ (votre|le)\ navigateur
-            | unsubscribe | d[ée]sinscri | d[ée]sabonn | opt[\ -]out
-            | (manage|update)\ (your\ )?(e-?mail\ )?(preferences|subscription)
-            | g[ée]rer\ (vos|mes)\ (pr[ée]f[ée]rences|abonnements)
-            | you\ (are\ )?receiv(ed|ing)\ this | vous\ recevez\ (cet|ce)\ (e-?mail|message|courriel)
-            | forward(ed)?\ (this\ )?to\ a\ friend | transf[ée]rer?\ (cet\ e-?mail\ )?à\ un\ ami
-            | follow\ us | suivez[-\ ]nous | share\ this | partagez?\ cet
-            | all\ rights\ reserved | tous\ droits\ r[ée]serv[ée]s | ^©|^\(c\)\ [0-9]{4}|copyright\ ©?\ ?[0-9]{4}
-            | ^[0-9]+\ ?min(ute)?s?\ (read|de\ lecture)$ | temps\ de\ lecture | reading\ time
-            | ^(read|continue\ reading|lire\ la\ suite|en\ savoir\ plus|learn\ more)(?-u:\b).{0,20}$
-            | ^(sources?|cr[ée]dits?|credits?|photo|image|illustration)\s*:
-            | avec\ midjourney | getty\ images | shutterstock
-            | ^(twitter|x|linkedin|facebook|instagram|youtube|mastodon|bluesky|threads|tiktok)([\ |•·,/]+(twitter|x|linkedin|facebook|instagram|youtube|mastodon|bluesky|threads|tiktok))*$
-            | (?-u:\b)[0-9]{1,5},?\ (rue|avenue|av\.|bd|boulevard|street|st\.|ave\.?|road|suite|place)(?-u:\b).{0,80}(?-u:\b)([0-9]{5}|[A-Z]{2}\ [0-9]{5})(?-u:\b)
-            | sponsored\ by\ |^sponsor(is[ée])?$|^advertisement$|^publicit[ée]$
-            | ^(subscribe(\ now)?|upgrade\ to\ paid|s['’]abonner|abonnez[-\ ]vous|get\ the\ app|leave\ a\ comment)(?-u:\b).{0,40}$
-            ",
-        )
-        .expect("static regex")
-    });
-    text.chars().count() <= 400 && PATTERNS.is_match(text.trim())
 }
 
 /// Removes a trailing « En savoir plus… » / « Read more → »; says whether there was one.
@@ -329,32 +325,6 @@ fn first_sentence(blocks: &[Block]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn boilerplate_is_recognised_in_both_languages() {
-        for line in [
-            "View this email in your browser",
-            "Voir la version en ligne",
-            "Unsubscribe | Manage preferences",
-            "Se désinscrire",
-            "Vous recevez cet e-mail car vous êtes abonné",
-            "Twitter | LinkedIn | Instagram",
-            "© 2026 Qant. Tous droits réservés.",
-            "4 min read",
-            "Read more →",
-            "Source : ministère",
-            "12 rue de la Paix, 75002 Paris, France",
-            "Sponsored by Acme",
-        ] {
-            assert!(is_boilerplate(line), "{line}");
-        }
-        for line in [
-            "La BCE avance vers l'euro numérique.",
-            "Twitter's new CEO spoke on Monday.",
-        ] {
-            assert!(!is_boilerplate(line), "{line}");
-        }
-    }
 
     #[test]
     fn briefs_split_title_from_text() {

@@ -68,6 +68,7 @@ const SKIPPED: &[&str] = &[
     "template",
     "figcaption",
     "figure",
+    "footer",
     "canvas",
     "map",
     "object",
@@ -136,27 +137,11 @@ fn skipped(element: &ElementRef) -> bool {
     ]
     .iter()
     .any(|s| style.contains(s));
-    let names = format!(
-        "{} {}",
+    let boilerplate_region = super::boilerplate::is_region(
         value.attr("class").unwrap_or_default(),
-        value.attr("id").unwrap_or_default()
-    )
-    .to_lowercase();
-    let boilerplate_class = [
-        "preheader",
-        "preview-text",
-        "footer",
-        "unsubscribe",
-        "social",
-        "share",
-        "navbar",
-        "menu",
-        "advert",
-        "sponsor",
-    ]
-    .iter()
-    .any(|s| names.contains(s));
-    hidden_style || boilerplate_class
+        value.attr("id").unwrap_or_default(),
+    );
+    hidden_style || boilerplate_region
 }
 
 fn is_block(element: &ElementRef) -> bool {
@@ -172,6 +157,9 @@ const MAX_DEPTH: usize = 128;
 /// (computed once, so the walk stays linear however deep the page nests).
 struct Walker {
     with_block_inside: HashSet<NodeId>,
+    /// Whether the last thing seen was an image: a short italic or small line right after
+    /// one is its caption or credit, not news.
+    after_image: std::cell::Cell<bool>,
 }
 
 impl Walker {
@@ -187,7 +175,10 @@ impl Walker {
                 with_block_inside.insert(node.id());
             }
         }
-        Walker { with_block_inside }
+        Walker {
+            with_block_inside,
+            after_image: std::cell::Cell::new(false),
+        }
     }
 
     fn has_block_child(&self, element: ElementRef) -> bool {
@@ -217,9 +208,7 @@ impl Walker {
             "blockquote" => out.push(DocBlock::Quote(inline_text(element))),
             _ if self.has_block_child(element) => self.container(element, out, depth),
             "p" | "td" | "th" | "div" | "dd" | "dt" | "pre" | "center" | "section" | "article"
-            | "address" => {
-                out.push(leaf_block(element));
-            }
+            | "address" => self.leaf(element, out),
             _ => self.container(element, out, depth),
         }
     }
@@ -234,6 +223,9 @@ impl Walker {
                     let Some(child) = ElementRef::wrap(child) else {
                         continue;
                     };
+                    if is_image(&child) {
+                        self.after_image.set(true);
+                    }
                     if skipped(&child) {
                         continue;
                     }
@@ -253,6 +245,40 @@ impl Walker {
     }
 }
 
+impl Walker {
+    /// Emits a block without block children: a paragraph or a heading, unless it is only a
+    /// link or a button (« Read online », « Check your rate »), only an image, or the credit
+    /// line under an image.
+    fn leaf(&self, element: ElementRef, out: &mut Vec<DocBlock>) {
+        let runs = text_runs(element);
+        let text = normalise(&runs.all);
+        let after_image = self.after_image.replace(false);
+        if !text.chars().any(char::is_alphanumeric) {
+            if element
+                .descendants()
+                .filter_map(ElementRef::wrap)
+                .any(|e| is_image(&e))
+            {
+                self.after_image.set(true);
+            }
+            return;
+        }
+        let words = text.split_whitespace().count();
+        let ends_sentence = text.ends_with(['.', '!', '?', '…']);
+        let link_only = normalise(&runs.linked) == text && words <= 8 && !ends_sentence;
+        let credit = after_image && normalise(&runs.emphasis) == text && words <= 25;
+        if credit || (link_only && !is_bold(element, &runs, &text)) {
+            return;
+        }
+        out.push(leaf_block(element, runs, text));
+    }
+}
+
+/// An image, or what holds one.
+fn is_image(element: &ElementRef) -> bool {
+    matches!(element.value().name(), "img" | "picture" | "figure" | "svg")
+}
+
 fn flush(inline: &mut String, out: &mut Vec<DocBlock>) {
     if inline.chars().any(char::is_alphanumeric) {
         out.push(DocBlock::Paragraph(normalise(inline)));
@@ -262,17 +288,9 @@ fn flush(inline: &mut String, out: &mut Vec<DocBlock>) {
 
 /// A paragraph, or a heading when the whole paragraph is short bold text (how e-mail
 /// templates write section titles).
-fn leaf_block(element: ElementRef) -> DocBlock {
-    let runs = text_runs(element);
-    let text = normalise(&runs.all);
-    let styled_bold = element.value().attr("style").is_some_and(|s| {
-        s.replace(' ', "").contains("font-weight:bold")
-            || s.replace(' ', "").contains("font-weight:700")
-    });
-    let bold = normalise(&runs.bold);
-    let all_bold = styled_bold || (!bold.is_empty() && bold == text);
+fn leaf_block(element: ElementRef, runs: TextRuns, text: String) -> DocBlock {
     let short = text.chars().count() <= 100 && !text.trim_end().ends_with(['.', '!', '?', '…']);
-    if all_bold && short {
+    if is_bold(element, &runs, &text) && short {
         DocBlock::Heading {
             level: 3,
             text,
@@ -281,6 +299,16 @@ fn leaf_block(element: ElementRef) -> DocBlock {
     } else {
         DocBlock::Paragraph(text)
     }
+}
+
+/// Whether the whole of an element's text is bold (by tag or by style).
+fn is_bold(element: ElementRef, runs: &TextRuns, text: &str) -> bool {
+    let styled_bold = element.value().attr("style").is_some_and(|s| {
+        s.replace(' ', "").contains("font-weight:bold")
+            || s.replace(' ', "").contains("font-weight:700")
+    });
+    let bold = normalise(&runs.bold);
+    styled_bold || (!bold.is_empty() && bold == text)
 }
 
 fn normalise(text: &str) -> String {
@@ -327,17 +355,51 @@ fn inline_text(element: ElementRef) -> String {
     normalise(&text_runs(element).all)
 }
 
-/// The visible text of an element, and the part of it set in bold.
+/// The visible text of an element, and the parts of it set in bold, in italics (or small
+/// type), and inside links.
 #[derive(Default)]
 struct TextRuns {
     all: String,
     bold: String,
+    emphasis: String,
+    linked: String,
 }
 
-/// One step of the text walk: a node to read (inside bold or not), or the space that
+/// How the text under a node is set.
+#[derive(Clone, Copy, Default)]
+struct Setting {
+    bold: bool,
+    emphasis: bool,
+    linked: bool,
+}
+
+impl Setting {
+    fn within(self, element: &scraper::node::Element) -> Setting {
+        let small = element.attr("style").is_some_and(|s| {
+            let s = s.replace(' ', "");
+            [
+                "font-size:9px",
+                "font-size:10px",
+                "font-size:11px",
+                "font-size:12px",
+            ]
+            .iter()
+            .any(|size| s.contains(size))
+        });
+        Setting {
+            bold: self.bold || matches!(element.name(), "strong" | "b"),
+            emphasis: self.emphasis
+                || small
+                || matches!(element.name(), "em" | "i" | "small" | "cite"),
+            linked: self.linked || element.name() == "a",
+        }
+    }
+}
+
+/// One step of the text walk: a node to read (and how it is set), or the space that
 /// closes a block.
 enum Step<'a> {
-    Read(ego_tree::NodeRef<'a, Node>, bool),
+    Read(ego_tree::NodeRef<'a, Node>, Setting),
     Space,
 }
 
@@ -345,25 +407,36 @@ enum Step<'a> {
 /// heap, never the call stack.
 fn text_runs(element: ElementRef) -> TextRuns {
     let mut runs = TextRuns::default();
+    // The element's own style counts for small type; links and bold are what is inside it.
+    let top = Setting {
+        emphasis: Setting::default().within(element.value()).emphasis,
+        ..Setting::default()
+    };
     let mut stack: Vec<Step> = element
         .children()
         .rev()
-        .map(|c| Step::Read(c, false))
+        .map(|c| Step::Read(c, top))
         .collect();
     while let Some(step) = stack.pop() {
-        let (node, bold) = match step {
+        let (node, setting) = match step {
             Step::Space => {
                 runs.all.push(' ');
                 continue;
             }
-            Step::Read(node, bold) => (node, bold),
+            Step::Read(node, setting) => (node, setting),
         };
         match node.value() {
             Node::Text(text) => {
                 runs.all.push_str(text);
-                if bold {
-                    runs.bold.push_str(text);
-                    runs.bold.push(' ');
+                for (set, run) in [
+                    (setting.bold, &mut runs.bold),
+                    (setting.emphasis, &mut runs.emphasis),
+                    (setting.linked, &mut runs.linked),
+                ] {
+                    if set {
+                        run.push_str(text);
+                        run.push(' ');
+                    }
                 }
             }
             Node::Element(e) if e.name() == "br" => runs.all.push(' '),
@@ -375,8 +448,8 @@ fn text_runs(element: ElementRef) -> TextRuns {
                     runs.all.push(' ');
                     stack.push(Step::Space);
                 }
-                let bold = bold || matches!(e.name(), "strong" | "b");
-                stack.extend(node.children().rev().map(|c| Step::Read(c, bold)));
+                let setting = setting.within(e);
+                stack.extend(node.children().rev().map(|c| Step::Read(c, setting)));
             }
             _ => {}
         }
@@ -389,7 +462,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn email_tables_preheaders_and_pixels_are_read_as_a_person_sees_them() {
+    fn email_tables_preheaders_pixels_and_link_only_lines_are_read_as_a_person_sees_them() {
         let doc = parse(
             r##"<html><head><title>The Brief</title><style>p{color:red}</style></head><body>
             <div style="display:none;max-height:0">Preview text nobody sees</div>
@@ -403,7 +476,6 @@ mod tests {
         assert_eq!(
             doc.blocks,
             vec![
-                DocBlock::Paragraph("View in browser".into()),
                 DocBlock::Heading {
                     level: 3,
                     text: "Chips are back".into(),

@@ -7,6 +7,7 @@
 //! charset, too large, no text) is refused here with an error naming the source and the
 //! problem.
 
+mod boilerplate;
 mod charset;
 pub mod document;
 mod email;

@@ -110,6 +110,8 @@ const UNITS: &[Unit] = &[
     ("MB", "megabyte", "megabytes"),
     ("Gb/s", "gigabit per second", "gigabits per second"),
     ("Mb/s", "megabit per second", "megabits per second"),
+    ("kV", "kilovolt", "kilovolts"),
+    ("min", "minute", "minutes"),
     ("ms", "millisecond", "milliseconds"),
     ("µs", "microsecond", "microseconds"),
     ("μs", "microsecond", "microseconds"),

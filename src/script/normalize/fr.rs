@@ -106,6 +106,8 @@ const UNITS: &[Unit] = &[
     ("MB", "mégaoctet", "mégaoctets"),
     ("Gb/s", "gigabit par seconde", "gigabits par seconde"),
     ("Mb/s", "mégabit par seconde", "mégabits par seconde"),
+    ("kV", "kilovolt", "kilovolts"),
+    ("min", "minute", "minutes"),
     ("ms", "milliseconde", "millisecondes"),
     ("µs", "microseconde", "microsecondes"),
     ("μs", "microseconde", "microsecondes"),
@@ -294,7 +296,18 @@ fn money(int: &str, decimals: Option<&str>, scale: Option<&str>, currency: &str)
             };
             format!("{amount} {word} {of}{currency}")
         }
-        None => format!("{amount} {currency}"),
+        // « 2,50 € » is « deux euros cinquante », as prices are said.
+        None => match decimals.filter(|d| d.len() == 2) {
+            Some(cents) => {
+                let cents: u64 = cents.parse().unwrap_or(0);
+                let whole = number(int, None);
+                match cents {
+                    0 => format!("{whole} {currency}"),
+                    c => format!("{whole} {currency} {}", cardinal(c, Lang::French)),
+                }
+            }
+            None => format!("{amount} {currency}"),
+        },
     }
 }
 
