@@ -576,21 +576,11 @@ fn strip_tags(text: &str) -> String {
     out
 }
 
+/// A WAV file with exact sizes.
 pub fn wav_bytes(samples: &[i16], rate: u32) -> Vec<u8> {
-    let data: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-    let mut out = b"RIFF".to_vec();
-    out.extend((36 + data.len() as u32).to_le_bytes());
-    out.extend(b"WAVEfmt ");
-    out.extend(16u32.to_le_bytes());
-    out.extend(1u16.to_le_bytes());
-    out.extend(1u16.to_le_bytes());
-    out.extend(rate.to_le_bytes());
-    out.extend((rate * 2).to_le_bytes());
-    out.extend(2u16.to_le_bytes());
-    out.extend(16u16.to_le_bytes());
-    out.extend(b"data");
-    out.extend((data.len() as u32).to_le_bytes());
-    out.extend(data);
+    let data = (samples.len() * 2) as u32;
+    let mut out = wav_header(rate, 36 + data, data, &[]);
+    out.extend(pcm_bytes(samples));
     out
 }
 
