@@ -258,9 +258,10 @@ impl Server {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        let server = Server { child, addr };
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                return Server { child, addr };
+                return server;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }

@@ -117,8 +117,8 @@ pub fn flatten(html: &str) -> Option<String> {
 fn scan_tag(html: &str, start: usize) -> Tag {
     let rest = &html[start..];
     let bytes = rest.as_bytes();
-    if rest.starts_with("<!--") {
-        let end = rest[4..]
+    if let Some(comment) = rest.strip_prefix("<!--") {
+        let end = comment
             .find("-->")
             .map_or(html.len(), |i| start + 4 + i + 3);
         return Tag::Other { end };
