@@ -243,9 +243,7 @@ impl Walker {
         }
         flush(&mut inline, out);
     }
-}
 
-impl Walker {
     /// Emits a block without block children: a paragraph or a heading, unless it is only a
     /// link or a button (« Read online », « Check your rate »), only an image, or the credit
     /// line under an image.

@@ -8,7 +8,8 @@ use num2words::Lang;
 use regex::Regex;
 
 use super::{
-    cardinal, digits, group, ordinal, replace, rule, unit_pattern, unit_words, year, Locale, Unit,
+    cardinal, digits, group, ordinal, read_units, replace, rule, unit_rules, year, Locale, Unit,
+    UnitReading,
 };
 
 pub(crate) static LOCALE: Locale = Locale {
@@ -119,6 +120,15 @@ const UNITS: &[Unit] = &[
     ("°F", "degree Fahrenheit", "degrees Fahrenheit"),
 ];
 
+/// How units are read: the table above, « per », « minus », the number rules.
+static UNIT_READING: UnitReading = UnitReading {
+    units: UNITS,
+    per: "per",
+    minus: "minus",
+    number,
+    plural: |int, decimals| !(int == "1" && decimals.is_none()),
+};
+
 /// Rewrites numbers, amounts, dates, times and units in English.
 pub(crate) fn numbers(text: &str) -> String {
     // ISO dates: 2025-02-24 → February 24th, 2025.
@@ -153,27 +163,8 @@ pub(crate) fn numbers(text: &str) -> String {
     );
     // Units before « /… » so that km/h and Mb/s are read as units; then « /kWh » and
     // « per kWh » after an amount or a unit ($45/kWh, 120 g/km).
-    static UNIT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(&format!(
-            r"(?:(^|[\s(])([-−]))?(?-u:\b){}\s*{}",
-            number!(),
-            unit_pattern(UNITS)
-        ))
-        .expect("static regex")
-    });
-    static PER_UNIT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(&format!(r"(?:/\s?|(?-u:\b)per\s+){}", unit_pattern(UNITS)))
-            .expect("static regex")
-    });
-    let text = replace(&text, &UNIT, |c| {
-        let sign = group(c, 2).map_or(String::new(), |_| format!("{}minus ", &c[1]));
-        let one = &c[3] == "1" && group(c, 4).is_none();
-        let words = unit_words(UNITS, &c[5], !one);
-        format!("{sign}{} {words}", number(&c[3], group(c, 4)))
-    });
-    let text = replace(&text, &PER_UNIT, |c| {
-        format!(" per {}", unit_words(UNITS, &c[1], false))
-    });
+    static RULES: LazyLock<(Regex, Regex)> = LazyLock::new(|| unit_rules(number!(), &UNIT_READING));
+    let text = read_units(&text, &RULES, &UNIT_READING);
     let text = replace(
         &text,
         rule!(r"/\s?(month|year|day|hour|week|mo|yr|h|s)(?-u:\b)"),

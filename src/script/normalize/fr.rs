@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 use num2words::Lang;
 use regex::Regex;
 
-use super::{cardinal, group, ordinal, replace, rule, unit_pattern, unit_words, Locale, Unit};
+use super::{
+    cardinal, group, ordinal, read_units, replace, rule, unit_rules, Locale, Unit, UnitReading,
+};
 
 pub(crate) static LOCALE: Locale = Locale {
     at: "arobase",
@@ -115,6 +117,15 @@ const UNITS: &[Unit] = &[
     ("°F", "degré Fahrenheit", "degrés Fahrenheit"),
 ];
 
+/// How units are read: the table above, « par », « moins », the number rules.
+static UNIT_READING: UnitReading = UnitReading {
+    units: UNITS,
+    per: "par",
+    minus: "moins",
+    number,
+    plural: |int, decimals| is_plural(int) || decimals.is_some(),
+};
+
 /// Rewrites numbers, amounts, dates, times and units in French.
 pub(crate) fn numbers(text: &str) -> String {
     let text = replace(text, rule!(r"(?i)(?-u:\b)n°\s*([0-9]+)"), |c| {
@@ -122,27 +133,8 @@ pub(crate) fn numbers(text: &str) -> String {
     });
     // Units before « /… » so that km/h and Mb/s are read as units; then « /kWh » and
     // « par kWh » after an amount or a unit (45 $ par kWh, 60 €/MWh, 120 g/km).
-    static UNIT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(&format!(
-            r"(?:(^|[\s(])([-−]))?(?-u:\b){}\s*{}",
-            number!(),
-            unit_pattern(UNITS)
-        ))
-        .expect("static regex")
-    });
-    static PER_UNIT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(&format!(r"(?:/\s?|(?-u:\b)par\s+){}", unit_pattern(UNITS)))
-            .expect("static regex")
-    });
-    let text = replace(&text, &UNIT, |c| {
-        let sign = group(c, 2).map_or(String::new(), |_| format!("{}moins ", &c[1]));
-        let plural = is_plural(&c[3]) || group(c, 4).is_some();
-        let words = unit_words(UNITS, &c[5], plural);
-        format!("{sign}{} {words}", number(&c[3], group(c, 4)))
-    });
-    let text = replace(&text, &PER_UNIT, |c| {
-        format!(" par {}", unit_words(UNITS, &c[1], false))
-    });
+    static RULES: LazyLock<(Regex, Regex)> = LazyLock::new(|| unit_rules(number!(), &UNIT_READING));
+    let text = read_units(&text, &RULES, &UNIT_READING);
     let text = replace(
         &text,
         rule!(r"/\s?(mois|an|jour|heure|semaine|h|s)(?-u:\b)"),

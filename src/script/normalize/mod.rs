@@ -87,7 +87,7 @@ pub(crate) type Unit = (&'static str, &'static str, &'static str);
 /// The regex alternation of a unit table, in one capture group: longest symbols first (the
 /// regex takes the first alternative that matches), and a symbol that ends in a letter only
 /// where a word ends (`5 W` is watts, `5 Watts` is not touched).
-pub(crate) fn unit_pattern(units: &[Unit]) -> String {
+fn unit_pattern(units: &[Unit]) -> String {
     let mut symbols: Vec<&str> = units.iter().map(|u| u.0).collect();
     symbols.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
     let alternatives: Vec<String> = symbols
@@ -102,11 +102,54 @@ pub(crate) fn unit_pattern(units: &[Unit]) -> String {
 }
 
 /// How `symbol` of a unit table is read.
-pub(crate) fn unit_words(units: &[Unit], symbol: &str, plural: bool) -> &'static str {
+fn unit_words(units: &[Unit], symbol: &str, plural: bool) -> &'static str {
     units
         .iter()
         .find(|u| u.0 == symbol)
         .map_or("", |u| if plural { u.2 } else { u.1 })
+}
+
+/// How a locale reads units: its table, its words for « per » and « minus », and its
+/// number rules.
+pub(crate) struct UnitReading {
+    pub units: &'static [Unit],
+    pub per: &'static str,
+    pub minus: &'static str,
+    /// A number from its integer and decimal parts.
+    pub number: fn(&str, Option<&str>) -> String,
+    /// Whether a number takes the plural of its unit.
+    pub plural: fn(&str, Option<&str>) -> bool,
+}
+
+/// The two rules of unit reading, for a locale's number pattern (integer part in one group,
+/// decimals in the next): a number (maybe negative) and its unit, and « /unit » or
+/// « per unit » after an amount or a unit.
+pub(crate) fn unit_rules(number: &str, reading: &UnitReading) -> (Regex, Regex) {
+    let units = unit_pattern(reading.units);
+    let amount = format!(r"(?:(^|[\s(])([-−]))?(?-u:\b){number}\s*{units}");
+    let per = format!(r"(?:/\s?|(?-u:\b){}\s+){units}", reading.per);
+    (
+        Regex::new(&amount).expect("static regex"),
+        Regex::new(&per).expect("static regex"),
+    )
+}
+
+/// Reads units with the locale's rules: « 5 kWh » → « five kilowatt-hours », « $45/kWh »'s
+/// « /kWh » → « per kilowatt-hour ». Runs before « /… » time units, so km/h stays a unit.
+pub(crate) fn read_units(text: &str, rules: &(Regex, Regex), reading: &UnitReading) -> String {
+    let text = replace(text, &rules.0, |c| {
+        let sign = group(c, 2).map_or(String::new(), |_| format!("{}{} ", &c[1], reading.minus));
+        let plural = (reading.plural)(&c[3], group(c, 4));
+        let words = unit_words(reading.units, &c[5], plural);
+        format!("{sign}{} {words}", (reading.number)(&c[3], group(c, 4)))
+    });
+    replace(&text, &rules.1, |c| {
+        format!(
+            " {} {}",
+            reading.per,
+            unit_words(reading.units, &c[1], false)
+        )
+    })
 }
 
 /// Replaces every match of `rule` with `f(captures)`.
