@@ -4,7 +4,7 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 
@@ -125,8 +125,12 @@ impl IssueArgs {
             None => Show::default_for(&issue.language)?,
         };
         if let Some(voice) = &self.voice {
-            show.voice = VoiceProfile::find(voice, Some(&show.voice.path))?;
+            show.voice = match voice.as_str() {
+                audition::show::AUTO_VOICE => VoiceProfile::auto(&show.language, &show.path),
+                name => VoiceProfile::find(name, Some(&show.voice.path))?,
+            };
         }
+        show.voice = audition::synth::choice::resolve(show.voice, Path::new("voices"))?;
         Ok((issue, show))
     }
 }
@@ -338,10 +342,57 @@ fn voices(dir: &std::path::Path) -> Result<(), Error> {
             ));
         }
     }
+    lines.push(String::new());
+    lines.push("Per language, what voice = \"auto\" picks (the first usable, best first):".to_string());
+    for language in auto_languages(&profiles) {
+        lines.extend(language_lines(&audition::synth::choice::candidates(&language, dir)));
+    }
     for problem in broken {
         lines.push(format!("warning: {problem}"));
     }
     say(&lines.join("\n"))
+}
+
+/// The languages `audition voices` reports on: Pico's six and those of the profiles.
+fn auto_languages(profiles: &[VoiceProfile]) -> Vec<String> {
+    let mut languages: Vec<String> = audition::synth::pico::LANGUAGES
+        .iter()
+        .map(|l| l.tag.to_string())
+        .collect();
+    for profile in profiles {
+        let known = languages
+            .iter()
+            .any(|l| audition::show::primary_language(l) == audition::show::primary_language(&profile.language));
+        if !known {
+            languages.push(profile.language.clone());
+        }
+    }
+    languages
+}
+
+/// One language's voices, the picked one marked with `*` and the reason.
+fn language_lines(choice: &audition::synth::choice::Choice) -> Vec<String> {
+    let picked = choice.picked().map(|c| c.profile.name.clone());
+    let mut lines = vec![format!(
+        "{:<11} auto → {}",
+        choice.language,
+        match choice.picked() {
+            Some(c) => format!("{} ({}, {}): the best usable here", c.profile.credit(), c.profile.name, c.kind),
+            None => "nothing usable".to_string(),
+        }
+    )];
+    for candidate in &choice.candidates {
+        let mark = if picked.as_deref() == Some(candidate.profile.name.as_str()) { "*" } else { "-" };
+        let state = match &candidate.state {
+            Ok(found) => format!("usable: {found}"),
+            Err(missing) => format!("not usable: {missing}"),
+        };
+        lines.push(format!(
+            "          {mark} {} [{}] voice {}: {state}",
+            candidate.profile.name, candidate.kind, candidate.profile.voice
+        ));
+    }
+    lines
 }
 
 /// `audition script`: SSML per story, as text or JSON.

@@ -257,7 +257,9 @@ impl VoiceProfile {
     pub fn credit(&self) -> String {
         self.credit.clone().unwrap_or_else(|| {
             let engine = match self.engine.as_str() {
+                "espeak" | "espeak-ng" if self.voice.starts_with("mb-") => "espeak-ng with MBROLA",
                 "espeak" => "espeak-ng",
+                "pico" => "SVOX Pico",
                 other => other,
             };
             format!("{engine} synthetic voice ({})", self.voice)
@@ -288,7 +290,9 @@ struct ShowFile {
     cover: PathBuf,
     base_url: String,
     link: Option<String>,
-    voice: PathBuf,
+    /// A voice profile's path, or `auto` (the default): the best voice installed.
+    #[serde(default)]
+    voice: Option<String>,
     #[serde(default)]
     lexicons: Vec<PathBuf>,
     owner: OwnerFile,
@@ -358,10 +362,15 @@ impl Show {
         };
         let lexicon = Lexicon::parse(lexicon)
             .map_err(|m| Error::config(Path::new("(built-in lexicon)"), m))?;
-        let voice_path = Path::new("(built-in voice)");
-        let voice_file: VoiceFile = toml::from_str(voice_text)
-            .map_err(|e| Error::config(voice_path, one_line(&e.to_string())))?;
-        let voice = VoiceProfile::from_file(voice_file, voice_path)?;
+        let voice = match file.voice.as_deref() {
+            None | Some(AUTO_VOICE) => VoiceProfile::auto(tag, builtin),
+            Some(_) => {
+                let voice_path = Path::new("(built-in voice)");
+                let voice_file: VoiceFile = toml::from_str(voice_text)
+                    .map_err(|e| Error::config(voice_path, one_line(&e.to_string())))?;
+                VoiceProfile::from_file(voice_file, voice_path)?
+            }
+        };
         let file = ShowFile {
             language: tag.to_string(),
             ..file
@@ -417,7 +426,10 @@ impl Show {
                 ));
             }
         }
-        let voice = VoiceProfile::load(&resolve(&file.voice))?;
+        let voice = match file.voice.as_deref().map(str::trim) {
+            None | Some(AUTO_VOICE) => VoiceProfile::auto(&file.language, path),
+            Some(profile) => VoiceProfile::load(&resolve(Path::new(profile)))?,
+        };
         let mut lexicon = Lexicon::default();
         for path in &file.lexicons {
             lexicon = lexicon.merged(Lexicon::load(&resolve(path))?);
@@ -483,7 +495,26 @@ impl ShowFile {
     }
 }
 
+/// The show's `voice` that asks for the best voice installed.
+pub const AUTO_VOICE: &str = "auto";
+
 impl VoiceProfile {
+    /// The placeholder of `voice = "auto"` for a language, until the synth stage picks the
+    /// voice (`synth::choice::resolve`); `path` is the file that asked for it.
+    pub fn auto(language: &str, path: &Path) -> VoiceProfile {
+        VoiceProfile {
+            name: AUTO_VOICE.to_string(),
+            path: path.to_path_buf(),
+            engine: AUTO_VOICE.to_string(),
+            voice: AUTO_VOICE.to_string(),
+            language: language.to_string(),
+            rate: 1.0,
+            pitch: 0.0,
+            credit: None,
+            options: EngineOptions::default(),
+        }
+    }
+
     /// A profile given by name (`voices/<name>.toml` here, or beside `near`) or by path.
     pub fn find(name_or_path: &str, near: Option<&Path>) -> Result<VoiceProfile> {
         let given = Path::new(name_or_path);
@@ -593,6 +624,9 @@ fn voice_name(file: &VoiceFile, path: &Path) -> Result<String> {
         .filter(|v| !v.is_empty())
     {
         return Ok(voice.to_string());
+    }
+    if file.engine == "pico" {
+        return Ok(file.language.clone());
     }
     let from_model = file
         .model

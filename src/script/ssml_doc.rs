@@ -2,7 +2,8 @@
 //! it, split at paragraph and sentence boundaries when it exceeds that engine's request limit.
 //!
 //! Layout: `<speak xml:lang>` then, per part, `<mark name="cN"/>` and a `<p>` of `<s>`
-//! sentences, followed by a `<break>`. Breaks are written as plain elements because the
+//! sentences (each after the first behind its own `<mark name="cNsK"/>`), followed by a
+//! `<break>`. Breaks are written as plain elements because the
 //! crate's own break serialises as `time="+700ms"`, which espeak-ng ignores. Names in the
 //! show's lexicon become `<sub alias>` (or `<phoneme>` where the flavour reads phonemes).
 
@@ -105,6 +106,10 @@ fn fits(draft: &Draft, flavor: Flavor) -> bool {
 }
 
 /// The SSML document of `parts`, numbering marks from `first_mark`.
+///
+/// Each part opens with a mark `cN`; each further sentence of it gets its own mark `cNsK`
+/// when the written text has as many sentences as the spoken one, so that every transcript
+/// cue starts where its sentence is heard, not where a share of the paragraph's length puts it.
 fn document(parts: &[Part], first_mark: usize, style: &Style) -> Draft {
     let mut elements: Vec<Element> = Vec::new();
     let mut cues = Vec::new();
@@ -112,9 +117,15 @@ fn document(parts: &[Part], first_mark: usize, style: &Style) -> Draft {
     for (n, part) in parts.iter().enumerate() {
         let mark = format!("c{}", first_mark + n);
         elements.push(ssml::mark(mark.clone()).into());
+        let written = super::split_sentences(&part.display);
+        let per_sentence = written.len() == part.sentences.len() && written.len() > 1;
         cues.push(CueText {
-            mark,
-            text: part.display.clone(),
+            mark: mark.clone(),
+            text: if per_sentence {
+                written[0].clone()
+            } else {
+                part.display.clone()
+            },
         });
         let mut sentences: Vec<Element> = Vec::new();
         if let Some(lead_in) = &part.lead_in {
@@ -123,8 +134,23 @@ fn document(parts: &[Part], first_mark: usize, style: &Style) -> Draft {
             sentences.push(CustomElement::new("s").with_children(children).into());
             sentences.push(pause(250));
         }
-        for s in &part.sentences {
+        for (k, s) in part.sentences.iter().enumerate() {
             let (children, spoken) = spoken_runs(s, style);
+            if per_sentence && k > 0 {
+                if spoken == 0 {
+                    // Nothing is said: the written sentence joins the cue before it.
+                    if let Some(cue) = cues.last_mut() {
+                        cue.text = format!("{} {}", cue.text, written[k]);
+                    }
+                    continue;
+                }
+                let sentence_mark = format!("{mark}s{k}");
+                sentences.push(ssml::mark(sentence_mark.clone()).into());
+                cues.push(CueText {
+                    mark: sentence_mark,
+                    text: written[k].clone(),
+                });
+            }
             if spoken > 0 {
                 chars += spoken;
                 sentences.push(CustomElement::new("s").with_children(children).into());

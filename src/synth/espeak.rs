@@ -172,14 +172,17 @@ impl Engine for Espeak {
 }
 
 /// Splits `<speak …>A<mark name="x"/>B</speak>` into complete documents `<speak …>A</speak>`
-/// and `<speak …>B</speak>`, each with the mark that opens it. Only marks directly under
-/// `<speak>` split; parts with nothing in them are dropped.
+/// and `<speak …>B</speak>`, each with the mark that opens it. A mark inside elements
+/// (`<p>A<mark/>B</p>`) closes them in the part before it and opens them again in the part
+/// after it. Parts with nothing in them are dropped.
 fn split_at_marks(ssml: &str) -> Result<Vec<(Option<String>, String)>, String> {
     let mut reader = quick_xml::Reader::from_str(ssml);
     let mut speak_open = String::new();
     let mut parts: Vec<(Option<String>, String)> = Vec::new();
     let mut current = (None, String::new());
     let mut depth = 0usize;
+    // The elements open inside <speak>: their start tag and name.
+    let mut open: Vec<(String, String)> = Vec::new();
     loop {
         let event = reader.read_event().map_err(|e| e.to_string())?;
         let raw = |e: &Event| -> String {
@@ -190,24 +193,31 @@ fn split_at_marks(ssml: &str) -> Result<Vec<(Option<String>, String)>, String> {
         match &event {
             Event::Eof => break,
             Event::Start(e) if depth == 0 && e.name().as_ref() == b"speak" => {
-                speak_open = raw(&event);
+                speak_open = raw(&Event::Start(without_language(e)));
                 depth = 1;
             }
             Event::End(e) if depth == 1 && e.name().as_ref() == b"speak" => depth = 0,
-            Event::Empty(e) if depth == 1 && e.name().as_ref() == b"mark" => {
+            Event::Empty(e) if depth >= 1 && e.name().as_ref() == b"mark" => {
                 let name = e
                     .try_get_attribute("name")
                     .ok()
                     .flatten()
                     .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
-                parts.push(std::mem::replace(&mut current, (name, String::new())));
+                for (_, element) in open.iter().rev() {
+                    current.1.push_str(&format!("</{element}>"));
+                }
+                let reopened: String = open.iter().map(|(tag, _)| tag.as_str()).collect();
+                parts.push(std::mem::replace(&mut current, (name, reopened)));
             }
-            Event::Start(_) => {
+            Event::Start(e) if depth >= 1 => {
                 depth += 1;
-                current.1.push_str(&raw(&event));
+                let tag = raw(&event);
+                open.push((tag.clone(), String::from_utf8_lossy(e.name().as_ref()).into_owned()));
+                current.1.push_str(&tag);
             }
-            Event::End(_) => {
-                depth = depth.saturating_sub(1);
+            Event::End(_) if depth >= 1 => {
+                depth -= 1;
+                open.pop();
                 current.1.push_str(&raw(&event));
             }
             Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}
@@ -221,9 +231,36 @@ fn split_at_marks(ssml: &str) -> Result<Vec<(Option<String>, String)>, String> {
     parts.push(current);
     Ok(parts
         .into_iter()
-        .filter(|(mark, body)| mark.is_some() || !body.trim().is_empty())
+        .filter(|(mark, body)| mark.is_some() || has_text(body))
         .map(|(mark, body)| (mark, format!("{speak_open}{body}</speak>")))
         .collect())
+}
+
+/// Whether a part's markup holds anything but tags and white space.
+fn has_text(body: &str) -> bool {
+    let mut inside = false;
+    body.chars().any(|c| {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            c if !inside && !c.is_whitespace() => return true,
+            _ => {}
+        }
+        false
+    })
+}
+
+/// The `<speak>` tag without its `xml:lang`: espeak-ng switches to its own voice for a
+/// language it is told, so an MBROLA voice (`mb-fr4`) or a variant (`fr+f3`) given with `-v`
+/// would not be the one heard. The profile's voice already speaks the script's language.
+fn without_language(speak: &quick_xml::events::BytesStart) -> quick_xml::events::BytesStart<'static> {
+    let mut tag = quick_xml::events::BytesStart::new("speak");
+    for attribute in speak.attributes().flatten() {
+        if attribute.key.as_ref() != b"xml:lang" {
+            tag.push_attribute(attribute);
+        }
+    }
+    tag.into_owned()
 }
 
 #[cfg(test)]
@@ -231,18 +268,28 @@ mod tests {
     use super::split_at_marks;
 
     #[test]
-    fn documents_split_at_top_level_marks_keep_their_markup() {
+    fn documents_split_at_top_level_marks_keep_their_markup_but_not_the_language() {
         let ssml = r#"<speak xml:lang="fr-FR"><mark name="c0"/><p><s>Un &amp; deux.</s></p><break time="300ms"/><mark name="c1"/><p>Trois.</p></speak>"#;
         let parts = split_at_marks(ssml).unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].0.as_deref(), Some("c0"));
         assert_eq!(
             parts[0].1,
-            r#"<speak xml:lang="fr-FR"><p><s>Un &amp; deux.</s></p><break time="300ms"/></speak>"#
+            r#"<speak><p><s>Un &amp; deux.</s></p><break time="300ms"/></speak>"#
         );
+        assert_eq!(parts[1].1, r#"<speak><p>Trois.</p></speak>"#);
+    }
+
+    #[test]
+    fn a_mark_inside_a_paragraph_closes_it_and_opens_it_again() {
+        let ssml = r#"<speak xml:lang="en-US"><mark name="c0"/><p><s>One.</s><mark name="c0s1"/><s>Two.</s></p><break time="400ms"/></speak>"#;
+        let parts = split_at_marks(ssml).unwrap();
+        let names: Vec<_> = parts.iter().map(|(m, _)| m.as_deref()).collect();
+        assert_eq!(names, [Some("c0"), Some("c0s1")]);
+        assert_eq!(parts[0].1, "<speak><p><s>One.</s></p></speak>");
         assert_eq!(
             parts[1].1,
-            r#"<speak xml:lang="fr-FR"><p>Trois.</p></speak>"#
+            r#"<speak><p><s>Two.</s></p><break time="400ms"/></speak>"#
         );
     }
 }

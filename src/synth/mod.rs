@@ -9,12 +9,14 @@
 
 mod azure;
 mod cache;
+pub mod choice;
 pub mod cost;
 mod elevenlabs;
 mod espeak;
 mod google;
 mod http;
 mod openai;
+pub mod pico;
 mod piper;
 mod polly;
 mod response;
@@ -117,10 +119,14 @@ impl Notes {
 }
 
 /// The engines Audition knows, with what each one is.
-pub const ENGINES: [(&str, &str); 7] = [
+pub const ENGINES: [(&str, &str); 8] = [
+    (
+        "pico",
+        "SVOX Pico, embedded in Audition: fr-FR, en-US, en-GB, de-DE, es-ES, it-IT",
+    ),
     (
         "espeak",
-        "espeak-ng, local and always available (the default)",
+        "espeak-ng, local, every other language (and MBROLA voices when installed)",
     ),
     ("piper", "Piper neural voices, local, run with ONNX Runtime"),
     (
@@ -148,6 +154,7 @@ pub fn flavor_of(engine: &str) -> Flavor {
 /// The engine a voice profile names.
 pub fn engine_for(voice: &VoiceProfile) -> Result<Arc<dyn Engine>> {
     Ok(match voice.engine.as_str() {
+        "pico" => Arc::new(pico::Pico::new(voice)?),
         "espeak" | "espeak-ng" => Arc::new(espeak::Espeak::new(voice)?),
         "piper" => Arc::new(piper::Piper::new(voice)?),
         "openai" => Arc::new(openai::OpenAi::new(voice)?),
@@ -155,6 +162,12 @@ pub fn engine_for(voice: &VoiceProfile) -> Result<Arc<dyn Engine>> {
         "google" => Arc::new(google::Google::new(voice)?),
         "azure" => Arc::new(azure::Azure::new(voice)?),
         "polly" => Arc::new(polly::Polly::new(voice)?),
+        choice::AUTO => {
+            return Err(Error::config(
+                &voice.path,
+                "voice = \"auto\" is picked with synth::choice::resolve before an engine is made",
+            ))
+        }
         other => {
             let known: Vec<&str> = ENGINES.iter().map(|(name, _)| *name).collect();
             return Err(Error::config(
@@ -174,6 +187,7 @@ pub fn readiness(
     voice: Option<&VoiceProfile>,
 ) -> std::result::Result<String, String> {
     match engine {
+        "pico" => pico::readiness(),
         "espeak" | "espeak-ng" => espeak::readiness(),
         "piper" => piper::readiness(voice),
         "openai" => openai::readiness(voice),
