@@ -1,8 +1,9 @@
 //! SVOX Pico, the embedded voice: the Pico engine built from the C sources that the
 //! `ttspico-sys` crate vendors, and its lingware (Apache-2.0) compiled into this binary, so it
 //! speaks French, US and British English, German, Spanish and Italian with no download and no
-//! system package. Pico reads files only, so a language's two resources are written once to
-//! the user's cache folder (and checked byte for byte before each use).
+//! system package (`ttspico-sys` is called directly; see [`Voice`] for why). Pico reads
+//! files only, so a language's two resources are written once to the user's cache folder
+//! (and checked byte for byte before each use).
 //!
 //! The script's SSML is interpreted, never spoken (as for Piper): each sentence is spoken on
 //! its own, so every `<mark>` falls exactly where its sentence starts; `<break>` becomes
@@ -11,7 +12,6 @@
 //! tens of milliseconds: both are cut to the profile's sentence silence. Output: 16 kHz mono.
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::OnceLock;
 
 use super::spoken::{interpret, Piece};
@@ -188,34 +188,91 @@ fn trim(samples: &[i16]) -> &[i16] {
     &samples[first.saturating_sub(keep_lead)..(last + 1 + keep_tail).min(samples.len())]
 }
 
-/// A Pico engine, living on the thread that made it (Pico's objects are not shareable).
+/// A Pico system with one voice and its engine, living on the thread that made it.
+///
+/// Made over `ttspico-sys` directly: Pico reads memory it never wrote, so the same text spoke
+/// differently from one run to the next when its working memory came from a recycled heap
+/// block (the `ttspico` wrapper allocates it uninitialised). Here the memory is zeroed, and
+/// a fresh system speaks each segment: a clip depends on its SSML alone, as the cache assumes.
 struct Voice {
-    engine: ttspico::Engine,
+    /// Pico's working memory (16-byte aligned); it must outlive `system`.
+    _memory: Vec<u128>,
+    system: sys::pico_System,
+    resources: Vec<sys::pico_Resource>,
+    engine: sys::pico_Engine,
 }
+
+use ttspico_sys as sys;
+
+const VOICE_NAME: &[u8] = b"audition\0";
 
 impl Voice {
     fn open(ta: &Path, sg: &Path) -> std::result::Result<Voice, String> {
-        let text = |p: &Path| p.to_str().map(str::to_string).ok_or("non-UTF-8 cache path");
-        let fail = |what: &str, e: ttspico::PicoError| format!("{what}: {e}");
-        let system = ttspico::System::new(SYSTEM_MEMORY).map_err(|e| fail("cannot start", e))?;
-        let ta = ttspico::System::load_resource(Rc::clone(&system), text(ta)?)
-            .map_err(|e| fail("cannot load its text analysis", e))?;
-        let sg = ttspico::System::load_resource(Rc::clone(&system), text(sg)?)
-            .map_err(|e| fail("cannot load its voice", e))?;
-        let voice = ttspico::System::create_voice(system, "audition")
-            .map_err(|e| fail("cannot define the voice", e))?;
-        voice
-            .borrow_mut()
-            .add_resource(ta)
-            .map_err(|e| fail("cannot add its text analysis", e))?;
-        voice
-            .borrow_mut()
-            .add_resource(sg)
-            .map_err(|e| fail("cannot add its voice", e))?;
-        // SAFETY: both resources a Pico engine needs were added to the voice just above.
-        let engine = unsafe { ttspico::Voice::create_engine(voice) }
-            .map_err(|e| fail("cannot create the engine", e))?;
-        Ok(Voice { engine })
+        let mut memory = vec![0u128; SYSTEM_MEMORY / 16];
+        let mut voice = Voice {
+            system: std::ptr::null_mut(),
+            resources: Vec::new(),
+            engine: std::ptr::null_mut(),
+            _memory: Vec::new(),
+        };
+        // SAFETY: `memory` is a live, writable buffer of the size given; Pico keeps using it
+        // until `pico_terminate`, and the buffer is held by `voice` until after that.
+        let status = unsafe {
+            sys::pico_initialize(
+                memory.as_mut_ptr().cast(),
+                (memory.len() * 16) as sys::pico_Uint32,
+                &mut voice.system,
+            )
+        };
+        voice._memory = memory;
+        voice.check(status, "cannot start")?;
+        for (path, what) in [(ta, "its text analysis"), (sg, "its voice")] {
+            let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+                .map_err(|_| format!("cannot load {what}: a NUL in the path"))?;
+            let mut resource = std::ptr::null_mut();
+            // SAFETY: the system is initialised and `name` is NUL-terminated.
+            let status = unsafe {
+                sys::pico_loadResource(voice.system, name.as_ptr().cast(), &mut resource)
+            };
+            voice.check(status, &format!("cannot load {what}"))?;
+            voice.resources.push(resource);
+        }
+        // SAFETY: the voice name is NUL-terminated; resource names come from Pico itself.
+        unsafe {
+            let status = sys::pico_createVoiceDefinition(voice.system, VOICE_NAME.as_ptr());
+            voice.check(status, "cannot define the voice")?;
+            for n in 0..voice.resources.len() {
+                let mut name = [0 as std::os::raw::c_char; sys::PICO_MAX_RESOURCE_NAME_SIZE];
+                let status =
+                    sys::pico_getResourceName(voice.system, voice.resources[n], name.as_mut_ptr());
+                voice.check(status, "cannot name a resource")?;
+                let status = sys::pico_addResourceToVoiceDefinition(
+                    voice.system,
+                    VOICE_NAME.as_ptr(),
+                    name.as_ptr().cast(),
+                );
+                voice.check(status, "cannot add a resource to the voice")?;
+            }
+            // Both resources an engine needs are in the voice: creating it is safe.
+            let status = sys::pico_newEngine(voice.system, VOICE_NAME.as_ptr(), &mut voice.engine);
+            voice.check(status, "cannot create the engine")?;
+        }
+        Ok(voice)
+    }
+
+    /// `Ok` for `PICO_OK`, else Pico's own message.
+    fn check(&self, status: sys::pico_Status, what: &str) -> std::result::Result<(), String> {
+        if status == sys::PICO_OK {
+            return Ok(());
+        }
+        let mut message = [0 as std::os::raw::c_char; sys::PICO_RETSTRINGSIZE];
+        if !self.system.is_null() {
+            // SAFETY: the buffer has the size Pico writes its messages into.
+            unsafe { sys::pico_getSystemStatusMessage(self.system, status, message.as_mut_ptr()) };
+        }
+        // SAFETY: the buffer is zeroed and Pico writes a NUL-terminated string within it.
+        let text = unsafe { std::ffi::CStr::from_ptr(message.as_ptr()) }.to_string_lossy();
+        Err(format!("{what}: {} (error {status})", text.trim()))
     }
 
     /// Speaks one utterance to its end.
@@ -225,26 +282,56 @@ impl Voice {
         bytes.push(0);
         let mut rest: &[u8] = &bytes;
         let mut audio = Vec::new();
-        let mut buffer = [0i16; 2048];
-        while !rest.is_empty() {
-            let taken = self
-                .engine
-                .put_text(rest)
-                .map_err(|e| format!("refused the text: {e}"))?;
-            rest = &rest[taken..];
-            // Drain what is ready so that Pico's input buffer frees up for long sentences.
-            loop {
-                let (n, status) = self
-                    .engine
-                    .get_data(&mut buffer[..])
-                    .map_err(|e| format!("failed while speaking: {e}"))?;
-                audio.extend_from_slice(&buffer[..n]);
-                if status == ttspico::EngineStatus::Idle || (n == 0 && !rest.is_empty()) {
-                    break;
-                }
+        let mut buffer = [0i16; 1024];
+        loop {
+            if !rest.is_empty() {
+                let size = rest.len().min(i16::MAX as usize) as sys::pico_Int16;
+                let mut put: sys::pico_Int16 = 0;
+                // SAFETY: `rest` holds at least `size` readable bytes.
+                let status =
+                    unsafe { sys::pico_putTextUtf8(self.engine, rest.as_ptr(), size, &mut put) };
+                self.check(status, "refused the text")?;
+                rest = &rest[put.max(0) as usize..];
+            }
+            let (mut received, mut kind): (sys::pico_Int16, sys::pico_Int16) = (0, 0);
+            // SAFETY: the buffer holds `2 * len` writable bytes, as told.
+            let status = unsafe {
+                sys::pico_getData(
+                    self.engine,
+                    buffer.as_mut_ptr().cast(),
+                    (buffer.len() * 2) as sys::pico_Int16,
+                    &mut received,
+                    &mut kind,
+                )
+            };
+            let samples = (received.max(0) as usize / 2).min(buffer.len());
+            audio.extend_from_slice(&buffer[..samples]);
+            match status {
+                sys::PICO_STEP_BUSY => {}
+                sys::PICO_STEP_IDLE if rest.is_empty() => return Ok(audio),
+                sys::PICO_STEP_IDLE => {}
+                other => return self.check(other, "failed while speaking").map(|_| audio),
             }
         }
-        Ok(audio)
+    }
+}
+
+impl Drop for Voice {
+    fn drop(&mut self) {
+        // SAFETY: each handle is released once, engine first, and only if it was made.
+        unsafe {
+            if self.system.is_null() {
+                return;
+            }
+            if !self.engine.is_null() {
+                sys::pico_disposeEngine(self.system, &mut self.engine);
+            }
+            sys::pico_releaseVoiceDefinition(self.system, VOICE_NAME.as_ptr());
+            for resource in self.resources.iter_mut().rev() {
+                sys::pico_unloadResource(self.system, resource);
+            }
+            sys::pico_terminate(&mut self.system);
+        }
     }
 }
 
@@ -373,5 +460,15 @@ mod tests {
         assert!(onset <= 240, "{onset}");
         let loud = clip.samples.iter().filter(|s| s.unsigned_abs() > 1000).count();
         assert!(loud > 8_000, "{loud}");
+        // Pico reads memory it never wrote: with a dirty heap, the same SSML must still give
+        // the same audio (it did not before the working memory was zeroed).
+        for round in 0..3u8 {
+            let mut dirty = vec![0u8; SYSTEM_MEMORY];
+            dirty.iter_mut().enumerate().for_each(|(i, b)| *b = (i as u8).wrapping_mul(7) ^ round);
+            std::hint::black_box(&dirty);
+            drop(dirty);
+            let again = pico.synthesize(ssml, &Notes::none()).await.unwrap();
+            assert_eq!(again.samples, clip.samples, "round {round}");
+        }
     }
 }

@@ -33,15 +33,8 @@ pub fn qant_show() -> PathBuf {
 /// (tables such as `[rundown]`, `[jingles]`, `[encoder]`).
 pub fn qant_show_with(dir: &Path, extra: &str) -> PathBuf {
     let text = std::fs::read_to_string(qant_show()).unwrap();
-    let text =
-        text.replace(
-            "../../voices/lexicons/",
-            root().join("voices/lexicons/").to_str().unwrap(),
-        )
-        .replace(
-            "../../voices/fr-espeak.toml",
-            root().join("voices/fr-espeak.toml").to_str().unwrap(),
-        )
+    let text = text
+        .replace("../../voices/", root().join("voices/").to_str().unwrap())
         .replace(
             "\"cover.jpg\"",
             &format!("{:?}", root().join("feeds/qant/cover.jpg")),

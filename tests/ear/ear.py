@@ -33,8 +33,8 @@ MODEL = os.environ.get("AUDITION_EAR_MODEL", os.path.join(ROOT, "tests", ".ear",
 FILES = ["config.json", "tokenizer.json", "vocabulary.txt"]
 
 SYMBOLS = {
-    "fr": {"%": " pour cent ", "€": " euros ", "$": " dollars ", "&": " et ", "+": " plus ", "°": " degrés "},
-    "en": {"%": " percent ", "€": " euros ", "$": " dollars ", "&": " and ", "+": " plus ", "°": " degrees "},
+    "fr": {"%": " pour cent ", "€": " euros ", "$": " dollars ", "£": " livres ", "&": " et ", "+": " plus ", "°": " degrés "},
+    "en": {"%": " percent ", "€": " euros ", "$": " dollars ", "£": " pounds ", "&": " and ", "+": " plus ", "°": " degrees "},
 }
 
 
@@ -136,6 +136,14 @@ def normalise(text, lang):
     if lang == "en":
         text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"(\d+)(?:er|re|e|ème|st|nd|rd|th)\b", lambda m: ordinal(m.group(1), lang), text)
+    # A currency sign before the amount is said after it: $40,000 → 40,000 dollars.
+    text = re.sub(r"([$€£])\s?(\d[\d.,]*\d|\d)(\s?(?:million|billion|milliard|k)s?)?", r"\2\3 \1", text)
+    if lang == "en":
+        # Dates are said with ordinals (November 16 → sixteenth), years in pairs (2026 →
+        # twenty twenty-six), as English speakers read them.
+        months = "january|february|march|april|may|june|july|august|september|october|november|december"
+        text = re.sub(rf"\b({months}) (\d{{1,2}})\b", lambda m: m.group(1) + ordinal(m.group(2), lang), text)
+        text = re.sub(r"\b(1[1-9]\d\d|20\d\d)\b(?![.,]\d)", lambda m: year(m.group(1)), text)
     for symbol, said in SYMBOLS.get(lang, {}).items():
         text = text.replace(symbol, said)
     text = re.sub(r"\d+(?:[.,]\d+)?", lambda m: number_words(m, lang), text)
@@ -153,12 +161,35 @@ def ordinal(digits, lang):
         return " " + digits + " "
 
 
+def year(digits):
+    from num2words import num2words
+
+    return " " + num2words(int(digits), lang="en", to="year") + " "
+
+
+def whole_words(words):
+    """Whisper's words joined where a piece does not start with a space (`2,` `400`)."""
+    joined = []
+    for w in words:
+        if joined and w["word"][:1] not in (" ", "") and not joined[-1]["word"].endswith(" "):
+            joined[-1] = {"word": joined[-1]["word"] + w["word"], "start": joined[-1]["start"], "end": w["end"]}
+        else:
+            joined.append(dict(w))
+    return joined
+
+
 def heard_tokens(words, lang):
     """The normalised tokens heard, each with the start and end of the word it came from."""
     tokens = []
-    for w in words:
-        for token in normalise(w["word"], lang):
+    previous = ""
+    for w in whole_words(words):
+        # Normalised after the word before it, for rules that read context (November 16).
+        before = normalise(previous, lang)
+        both = normalise(previous + " " + w["word"], lang)
+        own = both[len(before) :] if both[: len(before)] == before else normalise(w["word"], lang)
+        for token in own:
             tokens.append((token, w["start"], w["end"]))
+        previous = w["word"]
     return tokens
 
 
