@@ -240,8 +240,15 @@ pub struct EngineOptions {
     pub noise_w: Option<f32>,
     /// Piper: silence after each sentence, ms.
     pub sentence_silence_ms: Option<u32>,
-    /// Piper: path to `libonnxruntime.so` (else `ORT_DYLIB_PATH`).
+    /// Piper and Kokoro: path to `libonnxruntime.so` (else `ORT_DYLIB_PATH`).
     pub onnxruntime: Option<PathBuf>,
+    /// Kokoro: the voices' style vectors (`.npz` of 510×256 arrays, or one voice's raw
+    /// float32 `.bin`), relative to the profile.
+    pub styles: Option<String>,
+    /// Kokoro: the model's phoneme vocabulary (`vocab.json`, or a config.json with `vocab`).
+    pub vocab: Option<String>,
+    /// Piper and Kokoro: the espeak-ng voice that phonemises the text (Piper: its config's).
+    pub phonemizer: Option<String>,
     /// Requests (or local syntheses) at once.
     pub concurrency: Option<usize>,
     /// HTTP engines: seconds before a request is abandoned (and tried again).
@@ -340,6 +347,9 @@ struct VoiceFile {
     noise_w: Option<f32>,
     sentence_silence_ms: Option<u32>,
     onnxruntime: Option<PathBuf>,
+    styles: Option<String>,
+    vocab: Option<String>,
+    phonemizer: Option<String>,
     concurrency: Option<usize>,
     timeout_s: Option<f64>,
     retries: Option<u32>,
@@ -605,6 +615,9 @@ impl VoiceProfile {
                 noise_w: file.noise_w,
                 sentence_silence_ms: file.sentence_silence_ms,
                 onnxruntime: file.onnxruntime.map(|p| relative_to(path, &p)),
+                styles: file.styles,
+                vocab: file.vocab,
+                phonemizer: file.phonemizer,
                 concurrency: file.concurrency,
                 timeout_s: file.timeout_s,
                 retries: file.retries,

@@ -523,13 +523,16 @@ fn ensure_period(text: &str) -> String {
     }
 }
 
-/// « DEUX OMBRELLES » → « Deux ombrelles » (keeps acronyms of up to four letters).
+/// « DEUX OMBRELLES » → « Deux ombrelles »; acronyms are kept: words of two or three
+/// letters, and of four without a vowel (« SNCF », but « TEST » is a word).
 fn sentence_case(kicker: &str) -> String {
     let lowered: Vec<String> = kicker
         .split(' ')
         .map(|w| {
             let letters = w.chars().filter(|c| c.is_alphabetic()).count();
-            if (2..=4).contains(&letters) && !is_common_word(w) {
+            let vowel = w.chars().any(|c| "AEIOUYÀÂÉÈÊËÎÏÔÛÙÜ".contains(c));
+            let acronym = (2..=3).contains(&letters) || (letters == 4 && !vowel);
+            if acronym && !is_common_word(w) {
                 w.to_string()
             } else {
                 w.to_lowercase()
@@ -588,5 +591,7 @@ mod tests {
         );
         assert_eq!(sentence_case("À SURVEILLER"), "À surveiller");
         assert_eq!(sentence_case("ET DEEPSEEK"), "Et deepseek");
+        assert_eq!(sentence_case("TEST"), "Test");
+        assert_eq!(sentence_case("LA SNCF ET LA BCE"), "La SNCF et la BCE");
     }
 }

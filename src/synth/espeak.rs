@@ -263,9 +263,78 @@ fn without_language(speak: &quick_xml::events::BytesStart) -> quick_xml::events:
     tag.into_owned()
 }
 
+/// The IPA phonemes of a sentence as Piper's phonemiser gives them (Piper and Kokoro read
+/// them): espeak-ng's clauses
+/// joined by the punctuation that ended them.
+pub async fn phonemize(voice: &str, sentence: &str) -> std::result::Result<String, String> {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new("espeak-ng")
+        .args(["-q", "--ipa", "-v", voice, "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run espeak-ng: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(sentence.as_bytes())
+            .await
+            .map_err(|e| format!("cannot write to espeak-ng: {e}"))?;
+    }
+    let output = child
+        .wait_with_output()
+        .await
+        .map_err(|e| format!("espeak-ng failed: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "espeak-ng cannot phonemise with voice {voice}: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let clauses: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    Ok(join_clauses(&clauses, sentence))
+}
+
+/// Joins espeak-ng's clause lines with the clause punctuation of the written sentence, in
+/// order (`, ` between clauses, the final mark at the end), as piper-phonemize does.
+fn join_clauses(clauses: &[String], sentence: &str) -> String {
+    let chars: Vec<char> = sentence.chars().collect();
+    let marks: Vec<char> = chars
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            ",;:.!?".contains(**c) && chars.get(i + 1).is_none_or(|n| n.is_whitespace())
+        })
+        .map(|(_, c)| *c)
+        .collect();
+    let last = chars.iter().rev().find(|c| !c.is_whitespace()).copied();
+    let end = last.filter(|c| ".!?".contains(*c)).unwrap_or('.');
+    let mut out = String::new();
+    for (i, clause) in clauses.iter().enumerate() {
+        out.push_str(clause);
+        if i + 1 == clauses.len() {
+            out.push(end);
+        } else {
+            out.push(
+                *marks
+                    .get(i)
+                    .filter(|m| !".!?".contains(**m))
+                    .unwrap_or(&','),
+            );
+            out.push(' ');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::split_at_marks;
+    use super::{join_clauses, phonemize, split_at_marks};
 
     #[test]
     fn documents_split_at_top_level_marks_keep_their_markup_but_not_the_language() {
@@ -291,5 +360,23 @@ mod tests {
             parts[1].1,
             r#"<speak><p><s>Two.</s></p><break time="400ms"/></speak>"#
         );
+    }
+
+    /// The phonemes piper-tts's own phonemiser (piper 1.3, espeak-ng 1.51 data) gives for
+    /// this sentence, punctuation and stress marks included.
+    #[tokio::test]
+    async fn phonemes_match_pipers_own_phonemiser() {
+        let phonemes = phonemize("en-us", "Hello world, this is a test; really.")
+            .await
+            .unwrap();
+        assert_eq!(phonemes, "həlˈoʊ wˈɜːld, ðɪs ɪz ɐ tˈɛst; ɹˈiəli.");
+    }
+
+    #[test]
+    fn clauses_keep_their_punctuation() {
+        let clauses = vec!["həlˈoʊ".to_string(), "wˈɜːld".to_string()];
+        assert_eq!(join_clauses(&clauses, "Hello; world!"), "həlˈoʊ; wˈɜːld!");
+        assert_eq!(join_clauses(&clauses, "Hello, world"), "həlˈoʊ, wˈɜːld.");
+        assert_eq!(join_clauses(&clauses[..1], "Pi is 3.14"), "həlˈoʊ.");
     }
 }

@@ -15,6 +15,8 @@ mod elevenlabs;
 mod espeak;
 mod google;
 mod http;
+mod kokoro;
+mod onnx;
 mod openai;
 pub mod pico;
 mod piper;
@@ -119,7 +121,7 @@ impl Notes {
 }
 
 /// The engines Audition knows, with what each one is.
-pub const ENGINES: [(&str, &str); 8] = [
+pub const ENGINES: [(&str, &str); 9] = [
     (
         "pico",
         "SVOX Pico, embedded in Audition: fr-FR, en-US, en-GB, de-DE, es-ES, it-IT",
@@ -129,6 +131,10 @@ pub const ENGINES: [(&str, &str); 8] = [
         "espeak-ng, local, every other language (and MBROLA voices when installed)",
     ),
     ("piper", "Piper neural voices, local, run with ONNX Runtime"),
+    (
+        "kokoro",
+        "Kokoro-82M, local, run with ONNX Runtime (voices as style vectors)",
+    ),
     (
         "openai",
         "OpenAI /v1/audio/speech, or any compatible server (Kokoro, Piper servers)",
@@ -157,6 +163,7 @@ pub fn engine_for(voice: &VoiceProfile) -> Result<Arc<dyn Engine>> {
         "pico" => Arc::new(pico::Pico::new(voice)?),
         "espeak" | "espeak-ng" => Arc::new(espeak::Espeak::new(voice)?),
         "piper" => Arc::new(piper::Piper::new(voice)?),
+        "kokoro" => Arc::new(kokoro::Kokoro::new(voice)?),
         "openai" => Arc::new(openai::OpenAi::new(voice)?),
         "elevenlabs" => Arc::new(elevenlabs::ElevenLabs::new(voice)?),
         "google" => Arc::new(google::Google::new(voice)?),
@@ -190,6 +197,7 @@ pub fn readiness(
         "pico" => pico::readiness(),
         "espeak" | "espeak-ng" => espeak::readiness(),
         "piper" => piper::readiness(voice),
+        "kokoro" => kokoro::readiness(voice),
         "openai" => openai::readiness(voice),
         "elevenlabs" => elevenlabs::readiness(),
         "google" => google::readiness(),

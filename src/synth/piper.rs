@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use ort::session::Session;
 use ort::value::Tensor;
@@ -20,8 +20,6 @@ use super::spoken::{interpret, Piece};
 use super::{Clip, Engine, MarkTime, Notes};
 use crate::error::{Error, Result};
 use crate::show::VoiceProfile;
-
-const RUNTIME_HINT: &str = "ONNX Runtime not found: `pip install onnxruntime`, or set ORT_DYLIB_PATH (or the profile's onnxruntime) to its libonnxruntime.so";
 
 /// A Piper voice.
 pub struct Piper {
@@ -117,7 +115,8 @@ impl Piper {
             }
         }
         super::espeak::readiness().map_err(|m| engine_error(&m))?;
-        let session = load_session(&model_path, options.onnxruntime.as_deref())?;
+        let session = super::onnx::load_session(&model_path, options.onnxruntime.as_deref())
+            .map_err(|m| engine_error(&m))?;
         let inference = &config.inference;
         let scales = [
             options.noise_scale.unwrap_or(inference.noise_scale),
@@ -193,65 +192,11 @@ impl Model {
     }
 }
 
-/// ONNX Runtime is loaded once per process; each model gets its own session.
-fn load_session(model: &Path, configured: Option<&Path>) -> Result<Session> {
-    static RUNTIME: OnceLock<std::result::Result<ort::environment::Environment, String>> =
-        OnceLock::new();
-    let environment = RUNTIME.get_or_init(|| {
-        let library = runtime_library(configured).ok_or(RUNTIME_HINT.to_string())?;
-        ort::init_from(&library)
-            .map_err(|e| format!("cannot load {}: {e}", library.display()))?
-            .with_name("audition")
-            .build()
-            .map_err(|e| format!("cannot start ONNX Runtime: {e}"))
-    });
-    let environment = environment.as_ref().map_err(|m| engine_error(m))?;
-    Session::builder(environment)
-        .and_then(|mut b| b.commit_from_file(model))
-        .map_err(|e| {
-            engine_error(&format!(
-                "cannot load the voice model {}: {e}",
-                model.display()
-            ))
-        })
-}
-
-/// Where `libonnxruntime.so` is: the profile's path, `ORT_DYLIB_PATH`, or inside the
-/// `onnxruntime` package Python imports.
-fn runtime_library(configured: Option<&Path>) -> Option<PathBuf> {
-    if let Some(path) = configured {
-        return Some(path.to_path_buf());
-    }
-    if let Some(path) = std::env::var_os("ORT_DYLIB_PATH") {
-        return Some(PathBuf::from(path));
-    }
-    let output = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import onnxruntime, os; print(os.path.join(os.path.dirname(onnxruntime.__file__), 'capi'))",
-        ])
-        .output()
-        .ok()?;
-    let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    let mut libraries: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("libonnxruntime.so"))
-        })
-        .collect();
-    libraries.sort();
-    libraries.pop()
-}
-
 /// Usable when espeak-ng and ONNX Runtime are found (and the profile's model, if given).
 pub fn readiness(profile: Option<&VoiceProfile>) -> std::result::Result<String, String> {
     super::espeak::readiness()?;
     let configured = profile.and_then(|p| p.options.onnxruntime.as_deref());
-    let library = runtime_library(configured).ok_or(RUNTIME_HINT.to_string())?;
+    let library = super::onnx::runtime_library(configured).ok_or(super::onnx::RUNTIME_HINT.to_string())?;
     if let Some(model) = profile.and_then(|p| {
         p.options
             .model
@@ -270,74 +215,6 @@ fn engine_error(message: &str) -> Error {
         engine: "piper".to_string(),
         message: message.to_string(),
     }
-}
-
-/// The IPA phonemes of a sentence as Piper's phonemiser gives them: espeak-ng's clauses
-/// joined by the punctuation that ended them.
-async fn phonemize(voice: &str, sentence: &str) -> Result<String> {
-    use tokio::io::AsyncWriteExt;
-    let mut child = tokio::process::Command::new("espeak-ng")
-        .args(["-q", "--ipa", "-v", voice, "--stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| engine_error(&format!("cannot run espeak-ng: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(sentence.as_bytes())
-            .await
-            .map_err(|e| engine_error(&format!("cannot write to espeak-ng: {e}")))?;
-    }
-    let output = child
-        .wait_with_output()
-        .await
-        .map_err(|e| engine_error(&format!("espeak-ng failed: {e}")))?;
-    if !output.status.success() {
-        return Err(engine_error(&format!(
-            "espeak-ng cannot phonemise with voice {voice}: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    let clauses: Vec<String> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
-    Ok(join_clauses(&clauses, sentence))
-}
-
-/// Joins espeak-ng's clause lines with the clause punctuation of the written sentence, in
-/// order (`, ` between clauses, the final mark at the end), as piper-phonemize does.
-fn join_clauses(clauses: &[String], sentence: &str) -> String {
-    let chars: Vec<char> = sentence.chars().collect();
-    let marks: Vec<char> = chars
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| {
-            ",;:.!?".contains(**c) && chars.get(i + 1).is_none_or(|n| n.is_whitespace())
-        })
-        .map(|(_, c)| *c)
-        .collect();
-    let last = chars.iter().rev().find(|c| !c.is_whitespace()).copied();
-    let end = last.filter(|c| ".!?".contains(*c)).unwrap_or('.');
-    let mut out = String::new();
-    for (i, clause) in clauses.iter().enumerate() {
-        out.push_str(clause);
-        if i + 1 == clauses.len() {
-            out.push(end);
-        } else {
-            out.push(
-                *marks
-                    .get(i)
-                    .filter(|m| !".!?".contains(**m))
-                    .unwrap_or(&','),
-            );
-            out.push(' ');
-        }
-    }
-    out
 }
 
 #[async_trait::async_trait]
@@ -381,7 +258,9 @@ impl Engine for Piper {
                     clip.samples.resize(clip.samples.len() + n, 0);
                 }
                 Piece::Sentence { text, rate } => {
-                    let phonemes = phonemize(&self.espeak_voice, &text).await?;
+                    let phonemes = super::espeak::phonemize(&self.espeak_voice, &text)
+                        .await
+                        .map_err(|m| engine_error(&m))?;
                     let model = self.model.clone();
                     let speed = self.rate * rate;
                     let audio = tokio::task::spawn_blocking(move || {
@@ -400,25 +279,3 @@ impl Engine for Piper {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{join_clauses, phonemize};
-
-    /// The phonemes piper-tts's own phonemiser (piper 1.3, espeak-ng 1.51 data) gives for
-    /// this sentence, punctuation and stress marks included.
-    #[tokio::test]
-    async fn phonemes_match_pipers_own_phonemiser() {
-        let phonemes = phonemize("en-us", "Hello world, this is a test; really.")
-            .await
-            .unwrap();
-        assert_eq!(phonemes, "həlˈoʊ wˈɜːld, ðɪs ɪz ɐ tˈɛst; ɹˈiəli.");
-    }
-
-    #[test]
-    fn clauses_keep_their_punctuation() {
-        let clauses = vec!["həlˈoʊ".to_string(), "wˈɜːld".to_string()];
-        assert_eq!(join_clauses(&clauses, "Hello; world!"), "həlˈoʊ; wˈɜːld!");
-        assert_eq!(join_clauses(&clauses, "Hello, world"), "həlˈoʊ, wˈɜːld.");
-        assert_eq!(join_clauses(&clauses[..1], "Pi is 3.14"), "həlˈoʊ.");
-    }
-}

@@ -129,7 +129,7 @@ def number_words(match, lang):
 
 def normalise(text, lang):
     """The words of a text, both sides alike."""
-    text = unicodedata.normalize("NFC", text).lower()
+    text = " ".join(unicodedata.normalize("NFC", text).lower().split())
     text = re.sub(r"[’'‘`]", " ", text)
     # Digit groups: 1 000 (French spaces) and 1,000 (English commas) are one number.
     text = re.sub(r"(?<=\d)[\u00a0\u202f ](?=\d{3}\b)", "", text)
@@ -185,7 +185,7 @@ def heard_tokens(words, lang):
     for w in whole_words(words):
         # Normalised after the word before it, for rules that read context (November 16).
         before = normalise(previous, lang)
-        both = normalise(previous + " " + w["word"], lang)
+        both = normalise(previous.rstrip() + " " + w["word"].lstrip(), lang)
         own = both[len(before) :] if both[: len(before)] == before else normalise(w["word"], lang)
         for token in own:
             tokens.append((token, w["start"], w["end"]))
@@ -267,6 +267,19 @@ class Onsets:
         return start
 
 
+def joined_compounds(heard, reference):
+    """Heard tokens with neighbours joined where the script has them as one word and not
+    as two (`roof tops` for `rooftops`): a spelling, not a hearing, difference."""
+    words = set(reference)
+    out = []
+    for token in heard:
+        if out and out[-1] + token in words and (out[-1] not in words or token not in words):
+            out[-1] = out[-1] + token
+        else:
+            out.append(token)
+    return out
+
+
 def score(args):
     import jiwer
 
@@ -277,7 +290,7 @@ def score(args):
     words, duration = transcribe(args.audio, args.lang)
     took = time.monotonic() - began
     tokens = heard_tokens(words, args.lang)
-    hypothesis = " ".join(t for t, _, _ in tokens)
+    hypothesis = " ".join(joined_compounds([t for t, _, _ in tokens], reference.split()))
     result = {
         "wer": round(jiwer.wer(reference, hypothesis), 4),
         "reference_words": len(reference.split()),
