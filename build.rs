@@ -54,7 +54,12 @@ fn candidates(manifest: &Path, version: &str) -> Vec<PathBuf> {
     if let Some(registries) = cargo_home.map(|h| h.join("registry").join("src")) {
         if let Ok(entries) = std::fs::read_dir(registries) {
             for entry in entries.flatten() {
-                dirs.push(entry.path().join(format!("ttspico-sys-{version}")).join(&tail));
+                dirs.push(
+                    entry
+                        .path()
+                        .join(format!("ttspico-sys-{version}"))
+                        .join(&tail),
+                );
             }
         }
     }

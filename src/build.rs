@@ -16,10 +16,10 @@ use crate::error::{Error, Result};
 use crate::ingest::{Issue, StoryKind};
 use crate::progress::Progress;
 use crate::publish::atomic::{self, write_atomic};
-use crate::publish::manifest::{Manifest, MANIFEST_VERSION};
+use crate::publish::manifest::{Credit, Manifest, MANIFEST_VERSION};
 use crate::publish::{chapters, feed, transcript};
 use crate::script::{self, Script};
-use crate::show::Show;
+use crate::show::{Show, VoiceProfile};
 use crate::synth::{self, cost, ClipCache, SynthCounts};
 
 /// Where a build reads and writes.
@@ -71,8 +71,8 @@ pub async fn build(
         clock = Instant::now();
     };
 
-    let engine = synth::engine_for(&show.voice)?;
-    let script = script::build_with(issue, show, engine.flavor());
+    let engines = synth::engines_for(show)?;
+    let script = script::build_with(issue, show, None);
     let cache = ClipCache::new(&options.cache_dir);
     let base_url = options
         .base_url
@@ -83,7 +83,7 @@ pub async fn build(
     let id = issue.date.iso();
     let episodes_dir = options.out_dir.join("episodes");
     let manifest_path = episodes_dir.join(format!("{id}.json"));
-    let keys = synth::clip_keys(&script, engine.as_ref(), &cache);
+    let keys = synth::clip_keys(&script, &engines, &cache);
     let fingerprint = fingerprint(show, &script, &keys, &base_url)?;
     lap("script", &mut timings);
 
@@ -113,7 +113,7 @@ pub async fn build(
     }
 
     if let Some(max) = options.max_cost {
-        let estimate = cost::estimate(&script, engine.as_ref(), &cache, &show.voice);
+        let estimate = cost::estimate(&script, &engines, &cache, &profiles(show));
         if estimate.cost > max {
             return Err(Error::Cost(format!(
                 "estimated cost {:.2} {} for {} request(s), {} billed characters, is above --max-cost {max:.2}; nothing was requested",
@@ -121,13 +121,14 @@ pub async fn build(
             )));
         }
     }
-    let (clips, counts) = synth::synthesize_script(&script, engine, &cache, progress).await?;
+    let (clips, counts) = synth::synthesize_script(&script, &engines, &cache, progress).await?;
     lap("synthesis", &mut timings);
 
     progress.stage("Mixing and encoding", 0);
     std::fs::create_dir_all(&episodes_dir).map_err(|e| Error::io(&episodes_dir, e))?;
     let jingles = JingleSet::load(&show.jingles)?;
-    let timeline = mix::rundown(&script, &clips, &jingles, &show.rundown);
+    let mut timeline = mix::rundown(&script, &clips, &jingles, &show.rundown);
+    name_chapter_voices(show, &script, &mut timeline.chapters);
     let title = script::episode_title(issue, &show.language);
     let description = script::episode_description(issue, &show.language);
     let tags = EpisodeTags {
@@ -175,6 +176,7 @@ pub async fn build(
         show_notes: script::show_notes(issue, &show.language),
         chapters: timeline.chapters.clone(),
         narrator: Some(show.voice.credit()),
+        cast: cast_credits(show, &script),
         loudness: mastered.loudness,
         fingerprint,
     };
@@ -216,14 +218,58 @@ pub async fn build(
 /// What building `issue` would ask of the show's engine: requests, billed characters and
 /// estimated cost, counting only clips not already in the cache. Nothing is synthesised.
 pub fn estimate(show: &Show, issue: &Issue, cache_dir: &Path) -> Result<cost::Estimate> {
-    let engine = synth::engine_for(&show.voice)?;
-    let script = script::build_with(issue, show, engine.flavor());
+    let engines = synth::engines_for(show)?;
+    let script = script::build_with(issue, show, None);
     Ok(cost::estimate(
         &script,
-        engine.as_ref(),
+        &engines,
         &ClipCache::new(cache_dir),
-        &show.voice,
+        &profiles(show),
     ))
+}
+
+/// The show's voice profiles, in the order of `Show::voices`.
+fn profiles(show: &Show) -> Vec<&VoiceProfile> {
+    show.voices().into_iter().map(|(_, v)| v).collect()
+}
+
+/// Every voice heard in the script, once each, with its role; empty for a show of one voice
+/// (its credit is the manifest's `narrator`).
+fn cast_credits(show: &Show, script: &Script) -> Vec<Credit> {
+    let voices = show.voices();
+    if voices.len() == 1 {
+        return Vec::new();
+    }
+    let mut credits: Vec<Credit> = Vec::new();
+    for segment in &script.segments {
+        let (role, voice) = voices[segment.voice.min(voices.len() - 1)];
+        let credit = Credit {
+            name: voice.credit(),
+            role: role.podcast_role().to_string(),
+        };
+        if !credits.contains(&credit) {
+            credits.push(credit);
+        }
+    }
+    credits
+}
+
+/// Names in each chapter the voices heard in it, when the show has several.
+fn name_chapter_voices(show: &Show, script: &Script, chapters: &mut [mix::Chapter]) {
+    let voices = show.voices();
+    if voices.len() == 1 {
+        return;
+    }
+    let mut stories: Vec<usize> = script.segments.iter().map(|s| s.story).collect();
+    stories.dedup();
+    for (chapter, story) in chapters.iter_mut().zip(stories) {
+        for segment in script.segments.iter().filter(|s| s.story == story) {
+            let name = voices[segment.voice.min(voices.len() - 1)].1.credit();
+            if !chapter.voices.contains(&name) {
+                chapter.voices.push(name);
+            }
+        }
+    }
 }
 
 /// Rewrites `feed.xml` (and the cover it points at) from the folder's manifests; files
@@ -301,7 +347,9 @@ fn fingerprint(
         field("show", text.as_bytes());
     }
     field("base_url", base_url.as_bytes());
-    field("narrator", show.voice.credit().as_bytes());
+    for (_, voice) in show.voices() {
+        field("voice", voice.credit().as_bytes());
+    }
     field("rundown", format!("{:?}", show.rundown).as_bytes());
     field("loudness", format!("{:?}", show.loudness).as_bytes());
     field("encoder", format!("{:?}", show.encoder).as_bytes());

@@ -130,7 +130,9 @@ impl IssueArgs {
                 name => VoiceProfile::find(name, Some(&show.voice.path))?,
             };
         }
-        show.voice = audition::synth::choice::resolve(show.voice, Path::new("voices"))?;
+        for voice in show.voices_mut() {
+            *voice = audition::synth::choice::resolve(voice.clone(), Path::new("voices"))?;
+        }
         Ok((issue, show))
     }
 }
@@ -343,9 +345,13 @@ fn voices(dir: &std::path::Path) -> Result<(), Error> {
         }
     }
     lines.push(String::new());
-    lines.push("Per language, what voice = \"auto\" picks (the first usable, best first):".to_string());
+    lines.push(
+        "Per language, what voice = \"auto\" picks (the first usable, best first):".to_string(),
+    );
     for language in auto_languages(&profiles) {
-        lines.extend(language_lines(&audition::synth::choice::candidates(&language, dir)));
+        lines.extend(language_lines(&audition::synth::choice::candidates(
+            &language, dir,
+        )));
     }
     for problem in broken {
         lines.push(format!("warning: {problem}"));
@@ -360,9 +366,10 @@ fn auto_languages(profiles: &[VoiceProfile]) -> Vec<String> {
         .map(|l| l.tag.to_string())
         .collect();
     for profile in profiles {
-        let known = languages
-            .iter()
-            .any(|l| audition::show::primary_language(l) == audition::show::primary_language(&profile.language));
+        let known = languages.iter().any(|l| {
+            audition::show::primary_language(l)
+                == audition::show::primary_language(&profile.language)
+        });
         if !known {
             languages.push(profile.language.clone());
         }
@@ -377,12 +384,21 @@ fn language_lines(choice: &audition::synth::choice::Choice) -> Vec<String> {
         "{:<11} auto → {}",
         choice.language,
         match choice.picked() {
-            Some(c) => format!("{} ({}, {}): the best usable here", c.profile.credit(), c.profile.name, c.kind),
+            Some(c) => format!(
+                "{} ({}, {}): the best usable here",
+                c.profile.credit(),
+                c.profile.name,
+                c.kind
+            ),
             None => "nothing usable".to_string(),
         }
     )];
     for candidate in &choice.candidates {
-        let mark = if picked.as_deref() == Some(candidate.profile.name.as_str()) { "*" } else { "-" };
+        let mark = if picked.as_deref() == Some(candidate.profile.name.as_str()) {
+            "*"
+        } else {
+            "-"
+        };
         let state = match &candidate.state {
             Ok(found) => format!("usable: {found}"),
             Err(missing) => format!("not usable: {missing}"),
@@ -398,20 +414,30 @@ fn language_lines(choice: &audition::synth::choice::Choice) -> Vec<String> {
 /// `audition script`: SSML per story, as text or JSON.
 async fn script(issue: IssueArgs, json: bool, flavor: Option<Flavor>) -> Result<(), Error> {
     let (issue, show) = issue.load().await?;
-    let flavor = flavor.unwrap_or_else(|| audition::synth::flavor_of(&show.voice.engine));
     let script = audition::script::build_with(&issue, &show, flavor);
+    let voices = show.voices();
+    let voice =
+        |s: &audition::script::Segment| voices[s.voice.min(voices.len() - 1)].1.name.clone();
     if json {
         let rows: Vec<serde_json::Value> = script
             .segments
             .iter()
-            .map(|s| serde_json::json!({ "index": s.index, "story": s.story, "title": s.title, "kind": s.kind, "ssml": s.ssml }))
+            .map(|s| serde_json::json!({ "index": s.index, "story": s.story, "title": s.title, "kind": s.kind, "voice": voice(s), "ssml": s.ssml }))
             .collect();
         say(&serde_json::to_string_pretty(&rows).unwrap_or_default())
     } else {
         let text: Vec<String> = script
             .segments
             .iter()
-            .map(|s| format!("# {} — {}\n{}\n", s.index + 1, s.title, s.ssml))
+            .map(|s| {
+                format!(
+                    "# {} — {} ({})\n{}\n",
+                    s.index + 1,
+                    s.title,
+                    voice(s),
+                    s.ssml
+                )
+            })
             .collect();
         say(&text.join("\n"))
     }

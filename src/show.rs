@@ -36,7 +36,11 @@ pub struct Show {
     pub base_url: String,
     /// Link to the show's web site, if any.
     pub link: Option<String>,
+    /// The host: the opening, the closing and the links between stories; everything when
+    /// the show has no readers.
     pub voice: VoiceProfile,
+    /// Voices beside the host (`[voices]` in the show file).
+    pub cast: Cast,
     pub jingles: Jingles,
     /// Pronunciations of the show's names (its lexicons, merged in order).
     pub lexicon: Lexicon,
@@ -50,6 +54,54 @@ pub struct Show {
     pub loudness: LoudnessTarget,
     /// MP3 settings.
     pub encoder: EncoderSettings,
+}
+
+/// The voices of a show beside its host, as broadcast news does it.
+#[derive(Debug, Clone, Default)]
+pub struct Cast {
+    /// Read the stories, in turn, story by story (the host reads them when there are none).
+    pub readers: Vec<VoiceProfile>,
+    /// Reads quotations.
+    pub quotes: Option<VoiceProfile>,
+}
+
+/// What a voice does in an episode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Host,
+    Reader,
+    Quotes,
+}
+
+impl Role {
+    /// The role in the Podcasting 2.0 taxonomy (`podcast:person role`, group cast).
+    pub fn podcast_role(self) -> &'static str {
+        match self {
+            Role::Host => "host",
+            Role::Reader => "narrator",
+            Role::Quotes => "voice actor",
+        }
+    }
+}
+
+impl Show {
+    /// Every voice of the show with its role: the host first, then the readers, then the
+    /// quotes voice. A segment's `voice` is an index into this list.
+    pub fn voices(&self) -> Vec<(Role, &VoiceProfile)> {
+        let mut voices = vec![(Role::Host, &self.voice)];
+        voices.extend(self.cast.readers.iter().map(|v| (Role::Reader, v)));
+        voices.extend(self.cast.quotes.iter().map(|v| (Role::Quotes, v)));
+        voices
+    }
+
+    /// Every voice, mutably, in the order of [`Show::voices`].
+    pub fn voices_mut(&mut self) -> Vec<&mut VoiceProfile> {
+        let mut voices = vec![&mut self.voice];
+        voices.extend(self.cast.readers.iter_mut());
+        voices.extend(self.cast.quotes.iter_mut());
+        voices
+    }
 }
 
 /// A show's cover image.
@@ -305,6 +357,18 @@ struct ShowFile {
     owner: OwnerFile,
     #[serde(default)]
     jingles: JinglesFile,
+    #[serde(default)]
+    voices: VoicesFile,
+}
+
+/// `[voices]`: the host (else `voice`), readers taking stories in turn, a quotes voice.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct VoicesFile {
+    host: Option<String>,
+    #[serde(default)]
+    readers: Vec<String>,
+    quotes: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -388,6 +452,7 @@ impl Show {
         let resources = Resources {
             cover: Cover::Embedded(DEFAULT_COVER, "jpg"),
             voice,
+            cast: Cast::default(),
             jingles: Jingles::default(),
             lexicon,
         };
@@ -436,9 +501,24 @@ impl Show {
                 ));
             }
         }
-        let voice = match file.voice.as_deref().map(str::trim) {
-            None | Some(AUTO_VOICE) => VoiceProfile::auto(&file.language, path),
-            Some(profile) => VoiceProfile::load(&resolve(Path::new(profile)))?,
+        let voice_of = |named: Option<&str>| match named.map(str::trim) {
+            None | Some(AUTO_VOICE) => Ok(VoiceProfile::auto(&file.language, path)),
+            Some(profile) => VoiceProfile::load(&resolve(Path::new(profile))),
+        };
+        let voice = voice_of(file.voices.host.as_deref().or(file.voice.as_deref()))?;
+        let cast = Cast {
+            readers: file
+                .voices
+                .readers
+                .iter()
+                .map(|r| voice_of(Some(r)))
+                .collect::<Result<_>>()?,
+            quotes: file
+                .voices
+                .quotes
+                .as_deref()
+                .map(|q| voice_of(Some(q)))
+                .transpose()?,
         };
         let mut lexicon = Lexicon::default();
         for path in &file.lexicons {
@@ -448,6 +528,7 @@ impl Show {
         let resources = Resources {
             cover: Cover::File(cover),
             voice,
+            cast,
             jingles,
             lexicon,
         };
@@ -464,6 +545,7 @@ impl Show {
 struct Resources {
     cover: Cover,
     voice: VoiceProfile,
+    cast: Cast,
     jingles: Jingles,
     lexicon: Lexicon,
 }
@@ -494,6 +576,7 @@ impl ShowFile {
             base_url: self.base_url,
             link: self.link,
             voice: resources.voice,
+            cast: resources.cast,
             jingles: resources.jingles,
             lexicon: resources.lexicon,
             locked: self.locked,

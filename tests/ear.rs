@@ -35,7 +35,13 @@ fn build_and_hear(dir: &Path, show: &str, issue: &str, voice: Option<&str>, lang
         "--cache",
         cache.to_str().unwrap(),
     ];
-    let mut script_args = vec!["script", issue.to_str().unwrap(), "--show", show.to_str().unwrap(), "--json"];
+    let mut script_args = vec![
+        "script",
+        issue.to_str().unwrap(),
+        "--show",
+        show.to_str().unwrap(),
+        "--json",
+    ];
     if let Some(voice) = voice {
         args.extend(["--voice", voice]);
         script_args.extend(["--voice", voice]);
@@ -43,7 +49,11 @@ fn build_and_hear(dir: &Path, show: &str, issue: &str, voice: Option<&str>, lang
     let built = audition(&args);
     assert!(built.status.success(), "build failed: {}", stderr(&built));
     let script = audition(&script_args);
-    assert!(script.status.success(), "script failed: {}", stderr(&script));
+    assert!(
+        script.status.success(),
+        "script failed: {}",
+        stderr(&script)
+    );
     let reference = dir.join("script.json");
     std::fs::write(&reference, &script.stdout).unwrap();
     let mp3 = std::fs::read_dir(out.join("episodes"))
@@ -104,7 +114,11 @@ fn the_french_sample_of_the_readme_is_understood_and_its_cues_are_in_place() {
         None,
         "fr",
     );
-    assert!(heard.wer <= 0.25, "French episode misheard: {}", heard.report);
+    assert!(
+        heard.wer <= 0.25,
+        "French episode misheard: {}",
+        heard.report
+    );
     assert_cues_in_place(&heard);
 }
 
@@ -118,7 +132,11 @@ fn a_french_issue_the_voice_was_not_tuned_on_is_understood() {
         None,
         "fr",
     );
-    assert!(heard.wer <= 0.25, "French episode misheard: {}", heard.report);
+    assert!(
+        heard.wer <= 0.25,
+        "French episode misheard: {}",
+        heard.report
+    );
     assert_cues_in_place(&heard);
 }
 
@@ -132,7 +150,11 @@ fn the_english_sample_is_understood_with_pico() {
         None,
         "en",
     );
-    assert!(heard.wer <= 0.12, "English episode misheard: {}", heard.report);
+    assert!(
+        heard.wer <= 0.12,
+        "English episode misheard: {}",
+        heard.report
+    );
     assert_cues_in_place(&heard);
 }
 
@@ -147,6 +169,10 @@ fn the_english_sample_is_understood_with_piper() {
         Some(profile.to_str().unwrap()),
         "en",
     );
-    assert!(heard.wer <= 0.10, "English episode misheard: {}", heard.report);
+    assert!(
+        heard.wer <= 0.10,
+        "English episode misheard: {}",
+        heard.report
+    );
     assert_cues_in_place(&heard);
 }

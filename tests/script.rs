@@ -285,7 +285,7 @@ fn an_issue_over_the_size_limit_is_refused_with_the_limit_named() {
 fn script_with(path: &std::path::Path, flavor: audition::script::Flavor) -> Script {
     let show = Show::load(&common::qant_show()).unwrap();
     let issue = ingest::read_issue(path, &Default::default()).unwrap();
-    audition::script::build_with(&issue, &show, flavor)
+    audition::script::build_with(&issue, &show, Some(flavor))
 }
 
 #[test]

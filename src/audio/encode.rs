@@ -336,6 +336,9 @@ fn id3_tag(tags: &EpisodeTags) -> Tag {
 /// A chapter's sub-frames: its title, and its story's link as a WXXX frame.
 fn chapter_frames(chapter: &Chapter) -> Vec<Frame> {
     let mut frames = vec![Frame::text("TIT2", clip255(&chapter.title))];
+    if !chapter.voices.is_empty() {
+        frames.push(Frame::text("TIT3", clip255(&chapter.voices.join(", "))));
+    }
     if let Some(url) = &chapter.url {
         frames.push(Frame::with_content(
             "WXXX",

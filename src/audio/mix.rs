@@ -178,6 +178,9 @@ pub struct Chapter {
     /// The story's own page (JSON chapters `url`, ID3 `WXXX` in the CHAP frame).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The voices heard in the chapter, when the show has several (ID3 `TIT3`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voices: Vec<String>,
 }
 
 /// A transcript cue.
@@ -245,6 +248,7 @@ pub fn rundown(
                 start_ms: samples_to_ms(chapter_start),
                 end_ms: 0,
                 url: segment.link.clone(),
+                voices: Vec::new(),
             });
         }
     }

@@ -159,11 +159,24 @@ fn item(episode: &Manifest, base_url: &str) -> Item {
                 ],
             )
         }))
-        .chain(episode.narrator.as_ref().map(|name| {
+        .chain(
+            episode
+                .narrator
+                .iter()
+                .filter(|_| episode.cast.is_empty())
+                .map(|name| {
+                    tag(
+                        "person",
+                        Some(name.clone()),
+                        &[("group", "cast"), ("role", "narrator")],
+                    )
+                }),
+        )
+        .chain(episode.cast.iter().map(|credit| {
             tag(
                 "person",
-                Some(name.clone()),
-                &[("group", "cast"), ("role", "narrator")],
+                Some(credit.name.clone()),
+                &[("group", "cast"), ("role", &credit.role)],
             )
         }))
         .collect(),

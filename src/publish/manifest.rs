@@ -45,12 +45,23 @@ pub struct Manifest {
     #[serde(default)]
     pub show_notes: String,
     pub chapters: Vec<Chapter>,
-    /// The voice's credit (`podcast:person`, role narrator).
+    /// The voice's credit (`podcast:person`, role narrator), when one voice reads all.
     #[serde(default)]
     pub narrator: Option<String>,
+    /// Every voice heard, with its role, when the show has a cast (`podcast:person` each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cast: Vec<Credit>,
     pub loudness: LoudnessReport,
     /// Hash of every input of the build; equal fingerprints mean nothing changed.
     pub fingerprint: String,
+}
+
+/// A voice heard in an episode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Credit {
+    pub name: String,
+    /// Its role in the Podcasting 2.0 taxonomy (`host`, `narrator`, `voice actor`).
+    pub role: String,
 }
 
 impl Manifest {

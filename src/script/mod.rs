@@ -14,7 +14,7 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use crate::ingest::{Block, Issue, Story, StoryKind};
-use crate::show::Show;
+use crate::show::{Role, Show};
 
 /// Everything the episode will say, story by story.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +41,9 @@ pub struct Segment {
     pub chars: usize,
     /// Transcript text for each mark in the SSML, in order.
     pub cues: Vec<CueText>,
+    /// Who speaks it: an index into [`Show::voices`] (0, the host, unless the show has a
+    /// cast).
+    pub voice: usize,
 }
 
 /// The written text shown in the transcript from a `<mark>` on.
@@ -61,6 +64,16 @@ pub(crate) struct Part {
     pub sentences: Vec<String>,
     /// Pause after this part, in milliseconds.
     pub pause_ms: u32,
+    /// Who says it.
+    pub said_by: SaidBy,
+}
+
+/// Who says a part: the story's voice (a reader, or the host), the host, or the quotes voice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SaidBy {
+    Story,
+    Host,
+    Quotes,
 }
 
 /// The SSML dialect of the engine that will read the script, with its request limits.
@@ -126,6 +139,18 @@ impl Flavor {
         }
     }
 
+    /// The dialect an engine reads, known from its name alone.
+    pub fn of_engine(engine: &str) -> Flavor {
+        match engine {
+            "google" => Flavor::Google,
+            "azure" => Flavor::Azure,
+            "polly" => Flavor::Polly,
+            "elevenlabs" => Flavor::Elevenlabs,
+            "openai" => Flavor::Openai,
+            _ => Flavor::Generic,
+        }
+    }
+
     /// Whether the engine reads `<phoneme>` (otherwise lexicons use `<sub alias>`).
     pub fn reads_phonemes(self) -> bool {
         matches!(self, Flavor::Google | Flavor::Azure | Flavor::Polly)
@@ -143,11 +168,11 @@ impl Flavor {
 
 /// Builds the script of an issue for a show: opening, the issue's stories, closing.
 pub fn build(issue: &Issue, show: &Show) -> Script {
-    build_with(issue, show, Flavor::Generic)
+    build_with(issue, show, None)
 }
 
-/// [`build`] for an engine that reads `flavor`.
-pub fn build_with(issue: &Issue, show: &Show, flavor: Flavor) -> Script {
+/// [`build`] in one SSML dialect for every voice, or (`None`) in each voice's own.
+pub fn build_with(issue: &Issue, show: &Show, flavor: Option<Flavor>) -> Script {
     let lang = crate::show::primary_language(&show.language).to_string();
     let words = Words::for_language(&lang);
     let date = spoken_date(issue, &lang);
@@ -174,32 +199,98 @@ pub fn build_with(issue: &Issue, show: &Show, flavor: Flavor) -> Script {
         closing(show, &date, &words),
     ));
 
-    let style = ssml_doc::Style {
-        language: &show.language,
-        lang: &lang,
-        voice: &show.voice.voice,
-        lexicon: &show.lexicon,
-        flavor,
-    };
+    let cast = Casting::of(show);
     let mut segments = Vec::new();
     for (story, (title, kind, link, parts)) in stories.into_iter().enumerate() {
-        for draft in ssml_doc::story_documents(&parts, &style) {
-            segments.push(Segment {
-                index: segments.len(),
-                story,
-                title: title.clone(),
-                kind,
-                link: link.clone(),
-                ssml: draft.ssml,
-                chars: draft.chars,
-                cues: draft.cues,
-            });
+        let story_voice = cast.story_voice(kind);
+        for (voice, run) in runs_by_voice(&parts, story_voice, cast.quotes) {
+            let profile = cast.profiles[voice];
+            let style = ssml_doc::Style {
+                language: &show.language,
+                lang: &lang,
+                voice: &profile.voice,
+                lexicon: &show.lexicon,
+                flavor: flavor.unwrap_or_else(|| Flavor::of_engine(&profile.engine)),
+            };
+            for draft in ssml_doc::story_documents(&run, &style) {
+                segments.push(Segment {
+                    index: segments.len(),
+                    story,
+                    title: title.clone(),
+                    kind,
+                    link: link.clone(),
+                    ssml: draft.ssml,
+                    chars: draft.chars,
+                    cues: draft.cues,
+                    voice,
+                });
+            }
         }
     }
     Script {
         language: show.language.clone(),
         segments,
     }
+}
+
+/// Who reads what: the host the opening, the quote of the day and the closing; the readers
+/// the stories and briefs in turn.
+struct Casting<'a> {
+    profiles: Vec<&'a crate::show::VoiceProfile>,
+    readers: Vec<usize>,
+    quotes: Option<usize>,
+    /// The next reader's turn.
+    turn: std::cell::Cell<usize>,
+}
+
+impl<'a> Casting<'a> {
+    fn of(show: &'a Show) -> Casting<'a> {
+        let voices = show.voices();
+        let with = |role: Role| {
+            voices
+                .iter()
+                .enumerate()
+                .filter(move |(_, (r, _))| *r == role)
+                .map(|(i, _)| i)
+        };
+        Casting {
+            readers: with(Role::Reader).collect(),
+            quotes: with(Role::Quotes).next(),
+            profiles: voices.iter().map(|(_, v)| *v).collect(),
+            turn: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The voice of a story's own parts.
+    fn story_voice(&self, kind: StoryKind) -> usize {
+        if matches!(
+            kind,
+            StoryKind::Opening | StoryKind::Quote | StoryKind::Closing
+        ) || self.readers.is_empty()
+        {
+            return 0;
+        }
+        let turn = self.turn.get();
+        self.turn.set(turn + 1);
+        self.readers[turn % self.readers.len()]
+    }
+}
+
+/// A story's parts in runs said by one voice, in order.
+fn runs_by_voice(parts: &[Part], story: usize, quotes: Option<usize>) -> Vec<(usize, Vec<Part>)> {
+    let mut runs: Vec<(usize, Vec<Part>)> = Vec::new();
+    for part in parts {
+        let voice = match part.said_by {
+            SaidBy::Story => story,
+            SaidBy::Host => 0,
+            SaidBy::Quotes => quotes.unwrap_or(story),
+        };
+        match runs.last_mut() {
+            Some((v, run)) if *v == voice => run.push(part.clone()),
+            _ => runs.push((voice, vec![part.clone()])),
+        }
+    }
+    runs
 }
 
 /// The episode's title: the issue date and the lead headline.
@@ -390,6 +481,7 @@ fn opening(issue: &Issue, show: &Show, date: &str, words: &Words) -> Vec<Part> {
             lead_in: Some(words.headlines.trim_end_matches([' ', ':']).to_string()),
             sentences: headlines,
             pause_ms: 500,
+            said_by: SaidBy::Story,
         });
     }
     parts.extend(
@@ -417,7 +509,10 @@ fn story_parts(story: &Story, words: &Words) -> Vec<Part> {
         parts.push(Part::text(ensure_period(&story.title), 700));
     }
     if story.kind == StoryKind::Briefs {
-        parts.push(Part::text(ensure_period(&story.title), 600));
+        // The host announces the briefs: the link between the stories and them.
+        let mut heading = Part::text(ensure_period(&story.title), 600);
+        heading.said_by = SaidBy::Host;
+        parts.push(heading);
     }
     let attribution = if story.kind == StoryKind::Quote {
         words.quote_by
@@ -444,6 +539,7 @@ fn block_parts(block: &Block, attribution: &str) -> Vec<Part> {
                 lead_in,
                 sentences: split_sentences(text),
                 pause_ms: 400,
+                said_by: SaidBy::Story,
             }]
         }
         Block::Quote { text, author } => {
@@ -456,6 +552,7 @@ fn block_parts(block: &Block, attribution: &str) -> Vec<Part> {
                 lead_in: None,
                 sentences: split_sentences(&ensure_period(text)),
                 pause_ms: 400,
+                said_by: SaidBy::Quotes,
             });
             parts
         }
@@ -469,6 +566,7 @@ fn block_parts(block: &Block, attribution: &str) -> Vec<Part> {
                 lead_in: None,
                 sentences: split_sentences(text),
                 pause_ms: 700,
+                said_by: SaidBy::Story,
             });
             parts
         }
@@ -482,6 +580,7 @@ impl Part {
             display: text,
             lead_in: None,
             pause_ms,
+            said_by: SaidBy::Story,
         }
     }
 }

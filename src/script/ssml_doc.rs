@@ -89,6 +89,7 @@ fn cut(part: &Part, style: &Style) -> Vec<Part> {
                 lead_in: if i == 0 { part.lead_in.clone() } else { None },
                 sentences: vec![sentence.clone()],
                 pause_ms: part.pause_ms,
+                said_by: part.said_by,
             }),
         }
     }

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use super::{ClipCache, Engine};
 use crate::script::Script;
 use crate::show::VoiceProfile;
@@ -60,16 +62,23 @@ pub fn price(voice: &VoiceProfile) -> (f64, String) {
     (row.map_or(0.0, |r| r.per_million), table.currency)
 }
 
-/// Requests, characters and cost of synthesising `script` with `engine`.
+/// Requests, characters and cost of synthesising `script`, each segment with its voice's
+/// engine (`engines` and `voices` in the order of `Show::voices`).
 pub fn estimate(
     script: &Script,
-    engine: &dyn Engine,
+    engines: &[Arc<dyn Engine>],
     cache: &ClipCache,
-    voice: &VoiceProfile,
+    voices: &[&VoiceProfile],
 ) -> Estimate {
-    let (per_million, currency) = price(voice);
+    let mut names: Vec<&str> = Vec::new();
+    for engine in engines {
+        if !names.contains(&engine.name()) {
+            names.push(engine.name());
+        }
+    }
+    let (per_million, currency) = price(voices[0]);
     let mut estimate = Estimate {
-        engine: engine.name().to_string(),
+        engine: names.join(" + "),
         requests: 0,
         billed_chars: 0,
         cached: 0,
@@ -79,6 +88,8 @@ pub fn estimate(
         cost: 0.0,
     };
     for segment in &script.segments {
+        let voice = segment.voice.min(engines.len() - 1);
+        let engine = engines[voice].as_ref();
         let chars = engine.billed_chars(segment);
         if cache.contains(&cache.key(engine, &segment.ssml)) {
             estimate.cached += 1;
@@ -86,9 +97,13 @@ pub fn estimate(
         } else {
             estimate.requests += 1;
             estimate.billed_chars += chars;
+            estimate.cost += chars as f64 * price(voices[voice.min(voices.len() - 1)]).0 / 1e6;
         }
     }
-    estimate.cost = estimate.billed_chars as f64 * per_million / 1e6;
+    if estimate.billed_chars > 0 {
+        // With several priced voices, the rate actually paid on average.
+        estimate.per_million = estimate.cost * 1e6 / estimate.billed_chars as f64;
+    }
     estimate
 }
 

@@ -212,7 +212,10 @@ fn split_at_marks(ssml: &str) -> Result<Vec<(Option<String>, String)>, String> {
             Event::Start(e) if depth >= 1 => {
                 depth += 1;
                 let tag = raw(&event);
-                open.push((tag.clone(), String::from_utf8_lossy(e.name().as_ref()).into_owned()));
+                open.push((
+                    tag.clone(),
+                    String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+                ));
                 current.1.push_str(&tag);
             }
             Event::End(_) if depth >= 1 => {
@@ -253,7 +256,9 @@ fn has_text(body: &str) -> bool {
 /// The `<speak>` tag without its `xml:lang`: espeak-ng switches to its own voice for a
 /// language it is told, so an MBROLA voice (`mb-fr4`) or a variant (`fr+f3`) given with `-v`
 /// would not be the one heard. The profile's voice already speaks the script's language.
-fn without_language(speak: &quick_xml::events::BytesStart) -> quick_xml::events::BytesStart<'static> {
+fn without_language(
+    speak: &quick_xml::events::BytesStart,
+) -> quick_xml::events::BytesStart<'static> {
     let mut tag = quick_xml::events::BytesStart::new("speak");
     for attribute in speak.attributes().flatten() {
         if attribute.key.as_ref() != b"xml:lang" {

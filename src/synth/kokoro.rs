@@ -54,9 +54,8 @@ fn engine_error(message: &str) -> Error {
 
 /// A file the profile names, relative to it, that must exist.
 fn profile_file(profile: &VoiceProfile, value: Option<&str>, what: &str) -> Result<PathBuf> {
-    let value = value.ok_or_else(|| {
-        Error::config(&profile.path, format!("kokoro needs {what} = \"path\""))
-    })?;
+    let value = value
+        .ok_or_else(|| Error::config(&profile.path, format!("kokoro needs {what} = \"path\"")))?;
     let path = relative_to(&profile.path, Path::new(value));
     if !path.is_file() {
         return Err(Error::config(
@@ -128,9 +127,9 @@ fn read_styles(path: &Path, voice: &str) -> std::result::Result<Vec<[f32; STYLE]
             .flatten()
             .map(|n| n.trim_end_matches(".npy").to_string())
             .collect();
-        let entry = archive.by_name(&format!("{voice}.npy")).map_err(|_| {
-            format!("has no voice {voice:?}; its voices: {}", names.join(", "))
-        })?;
+        let entry = archive
+            .by_name(&format!("{voice}.npy"))
+            .map_err(|_| format!("has no voice {voice:?}; its voices: {}", names.join(", ")))?;
         npyz::NpyFile::new(entry)
             .and_then(|npy| npy.into_vec::<f32>())
             .map_err(|e| format!("voice {voice:?} is not a float32 array: {e}"))?
@@ -148,7 +147,10 @@ fn read_styles(path: &Path, voice: &str) -> std::result::Result<Vec<[f32; STYLE]
             .collect()
     };
     if values.len() % STYLE != 0 || values.is_empty() {
-        return Err(format!("voice {voice:?} has {} values, not rows of {STYLE}", values.len()));
+        return Err(format!(
+            "voice {voice:?} has {} values, not rows of {STYLE}",
+            values.len()
+        ));
     }
     Ok(values
         .chunks_exact(STYLE)
@@ -186,8 +188,8 @@ fn read_vocab(path: &Path) -> std::result::Result<HashMap<char, i64>, String> {
 pub fn readiness(profile: Option<&VoiceProfile>) -> std::result::Result<String, String> {
     super::espeak::readiness()?;
     let configured = profile.and_then(|p| p.options.onnxruntime.as_deref());
-    let library = super::onnx::runtime_library(configured)
-        .ok_or(super::onnx::RUNTIME_HINT.to_string())?;
+    let library =
+        super::onnx::runtime_library(configured).ok_or(super::onnx::RUNTIME_HINT.to_string())?;
     if let Some(profile) = profile {
         let options = &profile.options;
         for (value, what) in [
@@ -256,8 +258,10 @@ impl Model {
 fn trim(samples: &[i16]) -> &[i16] {
     let pad = (SAMPLE_RATE as usize) * 30 / 1000;
     let loud = |s: &i16| s.unsigned_abs() > 327;
-    let (Some(first), Some(last)) = (samples.iter().position(loud), samples.iter().rposition(loud))
-    else {
+    let (Some(first), Some(last)) = (
+        samples.iter().position(loud),
+        samples.iter().rposition(loud),
+    ) else {
         return &[];
     };
     &samples[first.saturating_sub(pad)..(last + pad).min(samples.len())]
@@ -329,13 +333,17 @@ mod tests {
     fn raw_style_files_are_rows_of_256_floats_and_npz_voices_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let raw = dir.path().join("v.bin");
-        let values: Vec<u8> = (0..2 * STYLE).flat_map(|i| (i as f32).to_le_bytes()).collect();
+        let values: Vec<u8> = (0..2 * STYLE)
+            .flat_map(|i| (i as f32).to_le_bytes())
+            .collect();
         std::fs::write(&raw, &values).unwrap();
         let rows = read_styles(&raw, "any").unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1][0], STYLE as f32);
         std::fs::write(&raw, &values[..100]).unwrap();
-        assert!(read_styles(&raw, "any").unwrap_err().contains("multiple of 1024"));
+        assert!(read_styles(&raw, "any")
+            .unwrap_err()
+            .contains("multiple of 1024"));
     }
 
     #[test]
@@ -360,6 +368,9 @@ mod tests {
         assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [401, 301]);
         assert_eq!(chunks[0].last(), Some(&2));
         let unbroken = chunk_ids(&vocab, &"a".repeat(1_200));
-        assert_eq!(unbroken.iter().map(Vec::len).collect::<Vec<_>>(), [510, 510, 180]);
+        assert_eq!(
+            unbroken.iter().map(Vec::len).collect::<Vec<_>>(),
+            [510, 510, 180]
+        );
     }
 }

@@ -34,7 +34,7 @@ pub use cache::ClipCache;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::script::{Flavor, Script, Segment};
-use crate::show::VoiceProfile;
+use crate::show::{Show, VoiceProfile};
 
 /// Audio of one segment as an engine returns it: mono 16-bit PCM.
 #[derive(Debug, Clone)]
@@ -147,14 +147,7 @@ pub const ENGINES: [(&str, &str); 9] = [
 
 /// The SSML dialect an engine reads, known from its name alone.
 pub fn flavor_of(engine: &str) -> Flavor {
-    match engine {
-        "google" => Flavor::Google,
-        "azure" => Flavor::Azure,
-        "polly" => Flavor::Polly,
-        "elevenlabs" => Flavor::Elevenlabs,
-        "openai" => Flavor::Openai,
-        _ => Flavor::Generic,
-    }
+    Flavor::of_engine(engine)
 }
 
 /// The engine a voice profile names.
@@ -214,21 +207,40 @@ pub struct SynthCounts {
     pub cached: usize,
 }
 
-/// Speaks every segment of a script, reusing cached clips; returns them in segment order.
+/// The engines of a show's voices, in the order of [`Show::voices`] (a segment's `voice`).
+pub fn engines_for(show: &Show) -> Result<Vec<Arc<dyn Engine>>> {
+    show.voices()
+        .into_iter()
+        .map(|(_, v)| engine_for(v))
+        .collect()
+}
+
+/// The engine that speaks a segment.
+fn engine_of<'a>(engines: &'a [Arc<dyn Engine>], segment: &Segment) -> &'a Arc<dyn Engine> {
+    &engines[segment.voice.min(engines.len() - 1)]
+}
+
+/// Speaks every segment of a script, each with its voice's engine, reusing cached clips;
+/// returns them in segment order. Each engine runs up to its own concurrency limit.
 pub async fn synthesize_script(
     script: &Script,
-    engine: Arc<dyn Engine>,
+    engines: &[Arc<dyn Engine>],
     cache: &ClipCache,
     progress: &dyn Progress,
 ) -> Result<(Vec<ClipFile>, SynthCounts)> {
     progress.stage("Speaking", script.segments.len() as u64);
-    let limit = Arc::new(tokio::sync::Semaphore::new(engine.concurrency().max(1)));
+    let limits: Vec<Arc<tokio::sync::Semaphore>> = engines
+        .iter()
+        .map(|e| Arc::new(tokio::sync::Semaphore::new(e.concurrency().max(1))))
+        .collect();
     let mut clips: Vec<Option<ClipFile>> = vec![None; script.segments.len()];
     let mut counts = SynthCounts::default();
     let mut jobs = tokio::task::JoinSet::new();
     let (notes_sender, mut notes) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut asked = vec![false; engines.len()];
 
     for segment in &script.segments {
+        let engine = engine_of(engines, segment);
         let key = cache.key(engine.as_ref(), &segment.ssml);
         if let Some(clip) = cache.get(&key, segment.index)? {
             clips[segment.index] = Some(clip);
@@ -236,14 +248,17 @@ pub async fn synthesize_script(
             progress.advance(1);
             continue;
         }
-        // The key is checked once, and only when something has to be asked.
-        if jobs.is_empty() {
+        // Each engine's key is checked once, and only when something has to be asked.
+        let voice = segment.voice.min(engines.len() - 1);
+        if !std::mem::replace(&mut asked[voice], true) {
             if let Err(e) = engine.ready() {
+                limits.iter().for_each(|l| l.close());
+                while jobs.join_next().await.is_some() {}
                 progress.finish_stage();
                 return Err(e);
             }
         }
-        let (engine, limit, cache) = (engine.clone(), limit.clone(), cache.clone());
+        let (engine, limit, cache) = (engine.clone(), limits[voice].clone(), cache.clone());
         let (ssml, index, title) = (segment.ssml.clone(), segment.index, segment.title.clone());
         let story = segment.story;
         let story_notes = Notes {
@@ -283,8 +298,8 @@ pub async fn synthesize_script(
         };
         let outcome = joined.unwrap_or_else(|e| {
             Err(Error::Engine {
-                engine: engine.name().to_string(),
-                message: format!("synthesis task failed: {e}"),
+                engine: "synthesis".to_string(),
+                message: format!("task failed: {e}"),
             })
         });
         match outcome {
@@ -297,7 +312,7 @@ pub async fn synthesize_script(
             Ok(None) => {}
             Err(e) => {
                 // Stop starting requests; those in flight finish and are cached.
-                limit.close();
+                limits.iter().for_each(|l| l.close());
                 failure.get_or_insert(e);
             }
         }
@@ -355,10 +370,10 @@ fn text_of(ssml: &str, engine: &str) -> Result<String> {
 }
 
 /// The cache keys of a script's clips, without synthesising anything.
-pub fn clip_keys(script: &Script, engine: &dyn Engine, cache: &ClipCache) -> Vec<String> {
+pub fn clip_keys(script: &Script, engines: &[Arc<dyn Engine>], cache: &ClipCache) -> Vec<String> {
     script
         .segments
         .iter()
-        .map(|s| cache.key(engine, &s.ssml))
+        .map(|s| cache.key(engine_of(engines, s).as_ref(), &s.ssml))
         .collect()
 }

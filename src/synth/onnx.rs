@@ -59,4 +59,3 @@ pub fn runtime_library(configured: Option<&Path>) -> Option<PathBuf> {
     libraries.sort();
     libraries.pop()
 }
-

@@ -69,7 +69,11 @@ pub static LANGUAGES: [Lingware; 6] = [
 
 /// The languages, as `fr-FR, en-US, …`.
 fn tags() -> String {
-    LANGUAGES.iter().map(|l| l.tag).collect::<Vec<_>>().join(", ")
+    LANGUAGES
+        .iter()
+        .map(|l| l.tag)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The lingware for a language tag: the exact tag (any case, `_` or `-`), else the first of
@@ -121,10 +125,7 @@ impl Pico {
 
 /// Always usable: the engine and its lingware are in the binary.
 pub fn readiness() -> std::result::Result<String, String> {
-    Ok(format!(
-        "embedded (SVOX Pico, {})",
-        tags()
-    ))
+    Ok(format!("embedded (SVOX Pico, {})", tags()))
 }
 
 fn engine_error(message: &str) -> Error {
@@ -178,7 +179,10 @@ fn pico_text(sentence: &str, rate: f32, pitch: f32) -> String {
 fn trim(samples: &[i16]) -> &[i16] {
     let keep_lead = (SAMPLE_RATE * KEEP_LEAD_MS / 1000) as usize;
     let keep_tail = (SAMPLE_RATE * KEEP_TAIL_MS / 1000) as usize;
-    let Some(first) = samples.iter().position(|s| s.unsigned_abs() > SILENCE as u16) else {
+    let Some(first) = samples
+        .iter()
+        .position(|s| s.unsigned_abs() > SILENCE as u16)
+    else {
         return &[];
     };
     let last = samples
@@ -380,7 +384,11 @@ impl Engine for Pico {
     fn identity(&self) -> String {
         format!(
             "pico ttspico-0.1.5 lingware={}_{} rate={} pitch={} silence={} pcm/16000/mono",
-            self.lingware.tag, self.lingware.speaker, self.rate, self.pitch, self.sentence_silence_ms
+            self.lingware.tag,
+            self.lingware.speaker,
+            self.rate,
+            self.pitch,
+            self.sentence_silence_ms
         )
     }
 
@@ -458,13 +466,20 @@ mod tests {
             .position(|s| s.unsigned_abs() > SILENCE as u16)
             .unwrap();
         assert!(onset <= 240, "{onset}");
-        let loud = clip.samples.iter().filter(|s| s.unsigned_abs() > 1000).count();
+        let loud = clip
+            .samples
+            .iter()
+            .filter(|s| s.unsigned_abs() > 1000)
+            .count();
         assert!(loud > 8_000, "{loud}");
         // Pico reads memory it never wrote: with a dirty heap, the same SSML must still give
         // the same audio (it did not before the working memory was zeroed).
         for round in 0..3u8 {
             let mut dirty = vec![0u8; SYSTEM_MEMORY];
-            dirty.iter_mut().enumerate().for_each(|(i, b)| *b = (i as u8).wrapping_mul(7) ^ round);
+            dirty
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, b)| *b = (i as u8).wrapping_mul(7) ^ round);
             std::hint::black_box(&dirty);
             drop(dirty);
             let again = pico.synthesize(ssml, &Notes::none()).await.unwrap();

@@ -196,7 +196,8 @@ impl Model {
 pub fn readiness(profile: Option<&VoiceProfile>) -> std::result::Result<String, String> {
     super::espeak::readiness()?;
     let configured = profile.and_then(|p| p.options.onnxruntime.as_deref());
-    let library = super::onnx::runtime_library(configured).ok_or(super::onnx::RUNTIME_HINT.to_string())?;
+    let library =
+        super::onnx::runtime_library(configured).ok_or(super::onnx::RUNTIME_HINT.to_string())?;
     if let Some(model) = profile.and_then(|p| {
         p.options
             .model
@@ -278,4 +279,3 @@ impl Engine for Piper {
         Ok(clip)
     }
 }
-

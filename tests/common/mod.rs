@@ -38,8 +38,9 @@ pub fn qant_show_with(dir: &Path, extra: &str) -> PathBuf {
         .replace(
             "\"cover.jpg\"",
             &format!("{:?}", root().join("feeds/qant/cover.jpg")),
-        ) + "\n"
-            + extra;
+        )
+        + "\n"
+        + extra;
     let show = dir.join("show.toml");
     std::fs::write(&show, text).unwrap();
     show
