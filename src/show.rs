@@ -319,6 +319,8 @@ impl VoiceProfile {
                 "espeak" | "espeak-ng" if self.voice.starts_with("mb-") => "espeak-ng with MBROLA",
                 "espeak" => "espeak-ng",
                 "pico" => "SVOX Pico",
+                "piper" => "Piper",
+                "kokoro" => "Kokoro",
                 other => other,
             };
             format!("{engine} synthetic voice ({})", self.voice)

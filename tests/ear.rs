@@ -176,3 +176,23 @@ fn the_english_sample_is_understood_with_piper() {
     );
     assert_cues_in_place(&heard);
 }
+
+#[test]
+fn the_english_sample_is_understood_with_kokoro_from_pypi() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = root().join("tests/fixtures/voices/en-kokoro-ja.toml");
+    let heard = build_and_hear(
+        dir.path(),
+        "feeds/signal/show.toml",
+        "feeds/signal/issues/2026-11-16.txt",
+        Some(profile.to_str().unwrap()),
+        "en",
+    );
+    // A Japanese voice reading English phonemes: held to the Pico bar, not Piper's.
+    assert!(
+        heard.wer <= 0.12,
+        "English episode misheard: {}",
+        heard.report
+    );
+    assert_cues_in_place(&heard);
+}
