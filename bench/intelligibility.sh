@@ -9,7 +9,7 @@
 # Whisper base has a floor of its own (~0.07 on the best voices): compare voices with each
 # other, not with zero.
 #
-# Usage: bench/intelligibility.sh [PROFILE…]   (default: every profile in voices/)
+# Usage: bench/intelligibility.sh [PROFILE…]   (default: every profile in voices/, and Kokoro)
 # Needs: scripts/install-deps (espeak-ng, ffmpeg, faster-whisper and the ear's weights).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,13 @@ samples=(
   "fr feeds/qant/show.toml feeds/qant/issues/2026-11-09.txt"
   "en feeds/signal/show.toml feeds/signal/issues/2026-11-16.txt"
 )
-if [ "$#" -gt 0 ]; then profiles=("$@"); else profiles=(voices/*.toml); fi
+if [ "$#" -gt 0 ]; then
+  profiles=("$@")
+else
+  profiles=(voices/*.toml)
+  # Kokoro from PyPI (a Japanese voice reading English), when scripts/install-deps got it.
+  [ -f voices/kokoro/kokoro-v1.0.int8.onnx ] && profiles+=(tests/fixtures/voices/en-kokoro-ja.toml)
+fi
 
 printf "%-12s %-4s %-12s %6s %8s %15s %8s\n" voice lang issue WER cues "drift med/p90" synth
 for profile in "${profiles[@]}"; do

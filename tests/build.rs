@@ -234,7 +234,7 @@ fn a_sample_issue_becomes_an_episode_every_parser_accepts() {
     assert_eq!(narrator.attrs["role"], "narrator");
     assert_eq!(
         narrator.value.as_deref(),
-        Some("espeak-ng synthetic voice (fr)")
+        Some("SVOX Pico synthetic voice (fr-FR)")
     );
     let srt = std::fs::read_to_string(ws.out.join("episodes/2026-11-02.srt")).unwrap();
     assert!(srt.starts_with("1\n00:00:") && srt.contains(" --> "));
@@ -451,6 +451,22 @@ fn a_broken_show_file_names_the_file_and_the_field() {
 }
 
 #[test]
+fn the_sample_show_needs_no_program_installed_its_voice_is_in_the_binary() {
+    let ws = workspace();
+    let output = Command::new(env!("CARGO_BIN_EXE_audition"))
+        .args(["build", SAMPLE, "--show", "feeds/qant/show.toml", "--out"])
+        .arg(&ws.out)
+        .arg("--cache")
+        .arg(&ws.cache)
+        .current_dir(common::root())
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(ws.out.join("feed.xml").exists());
+}
+
+#[test]
 fn without_espeak_the_error_says_how_to_install_it() {
     let ws = workspace();
     let output = Command::new(env!("CARGO_BIN_EXE_audition"))
@@ -459,6 +475,8 @@ fn without_espeak_the_error_says_how_to_install_it() {
             SAMPLE,
             "--show",
             "feeds/qant/show.toml",
+            "--voice",
+            "voices/fr-espeak.toml",
             "--out",
             ws.out.to_str().unwrap(),
             "--cache",
@@ -624,7 +642,7 @@ fn a_voice_espeak_does_not_have_is_a_configuration_error() {
             "../../voices/lexicons/",
             common::root().join("voices/lexicons/").to_str().unwrap(),
         )
-        .replace("../../voices/fr-espeak.toml", voice.to_str().unwrap())
+        .replace("../../voices/fr-pico.toml", voice.to_str().unwrap())
         .replace(
             "cover.jpg",
             common::root()

@@ -247,7 +247,7 @@ fn a_cast_of_host_two_readers_and_a_quotes_voice_is_credited_voice_by_voice() {
             .unwrap()
             .to_string()
     };
-    let quotes = root().join("tests/fixtures/voices/fr-pico-quotes.toml");
+    let quotes = root().join("voices/fr-pico-low.toml");
     let cast = format!(
         "[voices]\nhost = {:?}\nreaders = [{:?}, {:?}]\nquotes = {:?}\n",
         voice("fr-pico.toml"),
@@ -286,7 +286,7 @@ fn a_cast_of_host_two_readers_and_a_quotes_voice_is_credited_voice_by_voice() {
         .iter()
         .find(|s| s["ssml"].as_str().unwrap().contains("sophistication"))
         .unwrap();
-    assert_eq!(quote["voice"], "fr-pico-quotes");
+    assert_eq!(quote["voice"], "fr-pico-low");
 
     let out = build_in(dir.path(), &issue, Some(&show), None);
     let credits = persons(&feed(&out));

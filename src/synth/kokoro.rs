@@ -134,7 +134,7 @@ fn read_styles(path: &Path, voice: &str) -> std::result::Result<Vec<[f32; STYLE]
             .and_then(|npy| npy.into_vec::<f32>())
             .map_err(|e| format!("voice {voice:?} is not a float32 array: {e}"))?
     } else {
-        if bytes.len() % (4 * STYLE) != 0 || bytes.is_empty() {
+        if !bytes.len().is_multiple_of(4 * STYLE) || bytes.is_empty() {
             return Err(format!(
                 "neither an .npz nor a raw float32 style file ({} bytes is not a multiple of {})",
                 bytes.len(),
@@ -146,7 +146,7 @@ fn read_styles(path: &Path, voice: &str) -> std::result::Result<Vec<[f32; STYLE]
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect()
     };
-    if values.len() % STYLE != 0 || values.is_empty() {
+    if !values.len().is_multiple_of(STYLE) || values.is_empty() {
         return Err(format!(
             "voice {voice:?} has {} values, not rows of {STYLE}",
             values.len()

@@ -340,19 +340,21 @@ fn with_kept_clips(error: Error, clips: &[Option<ClipFile>], received: usize) ->
 }
 
 /// A clip from an engine that does not report mark timings: each mark is placed by the
-/// share of the text's characters before it.
+/// share of the text's characters before it, then moved to the onset after the nearest
+/// pause (where a sentence starts).
 fn clip_with_estimated_marks(samples: Vec<i16>, sample_rate: u32, ssml: &str) -> Clip {
     let (text, marks) = spoken::interpret(ssml)
         .map(|pieces| spoken::plain_text(&pieces))
         .unwrap_or_default();
     let (lead, tail) = cache::silences(&samples);
-    let marks = spoken::estimate_marks(
+    let mut marks = spoken::estimate_marks(
         &marks,
         text.chars().count(),
         samples.len() as u64,
         lead,
         tail,
     );
+    spoken::snap_to_pauses(&mut marks, &samples, sample_rate);
     Clip {
         samples,
         sample_rate,

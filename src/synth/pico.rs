@@ -27,7 +27,7 @@ const SYSTEM_MEMORY: usize = 6 * 1024 * 1024;
 const SILENCE: i16 = 64;
 /// Silence kept before a sentence and after its last sound, ms: the onset and the decay.
 const KEEP_LEAD_MS: u32 = 10;
-const KEEP_TAIL_MS: u32 = 40;
+const KEEP_TAIL_MS: u32 = 30;
 
 /// One language of the embedded lingware: text analysis (`_ta`) and signal generation (`_sg`).
 pub struct Lingware {
@@ -175,21 +175,34 @@ fn pico_text(sentence: &str, rate: f32, pitch: f32) -> String {
     format!("<speed level=\"{speed}\"><pitch level=\"{level}\">{text}</pitch></speed>")
 }
 
-/// `samples` without its leading and trailing silence beyond what is kept of each.
-fn trim(samples: &[i16]) -> &[i16] {
+/// `samples` without its leading and trailing silence beyond what is kept of each, the kept
+/// onset faded in and the kept decay faded out. Silence is relative to the utterance's peak
+/// (30 dB under it, or [`SILENCE`] if that is louder): Pico's last phoneme decays slowly,
+/// and an absolute threshold left up to 200 ms of murmur that lengthened every pause.
+fn trim(samples: &[i16]) -> Vec<i16> {
     let keep_lead = (SAMPLE_RATE * KEEP_LEAD_MS / 1000) as usize;
     let keep_tail = (SAMPLE_RATE * KEEP_TAIL_MS / 1000) as usize;
-    let Some(first) = samples
-        .iter()
-        .position(|s| s.unsigned_abs() > SILENCE as u16)
-    else {
-        return &[];
+    let peak = samples.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    let threshold = (peak / 32).max(SILENCE as u16);
+    let Some(first) = samples.iter().position(|s| s.unsigned_abs() > threshold) else {
+        return Vec::new();
     };
     let last = samples
         .iter()
-        .rposition(|s| s.unsigned_abs() > SILENCE as u16)
+        .rposition(|s| s.unsigned_abs() > threshold)
         .unwrap_or(first);
-    &samples[first.saturating_sub(keep_lead)..(last + 1 + keep_tail).min(samples.len())]
+    let start = first.saturating_sub(keep_lead);
+    let end = (last + 1 + keep_tail).min(samples.len());
+    let mut out = samples[start..end].to_vec();
+    let (lead, tail) = (first - start, end - (last + 1));
+    for (i, s) in out.iter_mut().take(lead).enumerate() {
+        *s = (*s as f32 * i as f32 / lead as f32) as i16;
+    }
+    let len = out.len();
+    for (i, s) in out.iter_mut().skip(len - tail).enumerate() {
+        *s = (*s as f32 * (tail - i) as f32 / tail as f32) as i16;
+    }
+    out
 }
 
 /// A Pico system with one voice and its engine, living on the thread that made it.
@@ -366,7 +379,7 @@ fn speak_pieces(
             }
             Piece::Sentence { text, rate: local } => {
                 let audio = voice.speak(&pico_text(&text, rate * local, pitch))?;
-                clip.samples.extend_from_slice(trim(&audio));
+                clip.samples.extend(trim(&audio));
                 let n = clip.samples.len() + silence(sentence_silence_ms);
                 clip.samples.resize(n, 0);
             }
@@ -431,11 +444,16 @@ mod tests {
     }
 
     #[test]
-    fn silence_is_trimmed_to_the_kept_onset_and_decay() {
+    fn silence_is_trimmed_to_the_kept_onset_and_decay_relative_to_the_peak() {
         let mut samples = vec![0i16; 16_000];
-        samples[8_000..8_100].fill(1_000);
+        samples[8_000..8_100].fill(20_000);
+        // A murmur 46 dB under the peak after the speech: silence, though above −54 dBFS.
+        samples[8_100..11_000].fill(100);
         let trimmed = trim(&samples);
-        assert_eq!(trimmed.len(), 160 + 100 + 640);
+        assert_eq!(trimmed.len(), 160 + 100 + 480);
+        assert_eq!(trimmed[0], 0);
+        assert_eq!(trimmed[160], 20_000);
+        assert!(trimmed.last().unwrap().unsigned_abs() <= 1);
         assert!(trim(&[0i16; 100]).is_empty());
     }
 

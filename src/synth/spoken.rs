@@ -108,6 +108,58 @@ pub fn estimate_marks(
         .collect()
 }
 
+/// Marks estimated by [`estimate_marks`] moved to where speech resumes after the nearest
+/// pause: sentences are separated by silence, so a mark between two sentences belongs at the
+/// onset after a gap. A mark moves only to a gap of at least 120 ms within 1.5 s of its
+/// estimate, never before the mark preceding it; the first mark stays where it is.
+pub fn snap_to_pauses(marks: &mut [super::MarkTime], samples: &[i16], sample_rate: u32) {
+    let frame = (sample_rate / 100).max(1) as usize;
+    let rms: Vec<f64> = samples
+        .chunks(frame)
+        .map(|c| (c.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
+        .collect();
+    let mut loud: Vec<f64> = rms.iter().copied().filter(|r| *r > 300.0).collect();
+    if loud.is_empty() {
+        return;
+    }
+    loud.sort_by(f64::total_cmp);
+    let threshold = 0.1 * loud[loud.len() / 2];
+    // Frame indices where sound starts after at least 12 quiet frames.
+    let mut onsets = Vec::new();
+    let mut quiet = 0usize;
+    for (i, r) in rms.iter().enumerate() {
+        if *r <= threshold {
+            quiet += 1;
+        } else {
+            if quiet >= 12 && i > quiet {
+                onsets.push(i);
+            }
+            quiet = 0;
+        }
+    }
+    let reach = 150usize; // frames: 1.5 s
+    let lead = frame as u64; // keep 10 ms before the onset
+    let mut floor = 0u64;
+    for (n, mark) in marks.iter_mut().enumerate() {
+        if n == 0 || mark.sample == 0 {
+            floor = mark.sample;
+            continue;
+        }
+        let at = mark.sample as usize / frame;
+        let nearest = onsets
+            .iter()
+            .filter(|&&o| o.abs_diff(at) <= reach)
+            .min_by_key(|&&o| o.abs_diff(at));
+        if let Some(&onset) = nearest {
+            let snapped = (onset * frame) as u64 - lead.min((onset * frame) as u64);
+            if snapped > floor {
+                mark.sample = snapped;
+            }
+        }
+        floor = floor.max(mark.sample);
+    }
+}
+
 /// `ssml` with the children of its first `<element …>` wrapped in `<prosody {attributes}>`:
 /// how a profile's rate and pitch reach engines that read SSML. Unchanged when the element is
 /// absent.
@@ -375,6 +427,26 @@ mod tests {
         let times = estimate_marks(&marks, 100, 1_200, 100, 100);
         assert_eq!(times[0].sample, 0);
         assert_eq!(times[1].sample, 600);
+    }
+
+    #[test]
+    fn estimated_marks_move_to_the_onset_after_the_nearest_pause() {
+        // 1 s of speech, 0.4 s of silence, 1 s of speech, at 1 kHz.
+        let mut samples = vec![5_000i16; 1_000];
+        samples.extend(vec![0i16; 400]);
+        samples.extend(vec![5_000i16; 1_000]);
+        let mark = |sample| super::super::MarkTime {
+            name: "m".into(),
+            sample,
+        };
+        let mut marks = vec![mark(0), mark(1_200)];
+        snap_to_pauses(&mut marks, &samples, 1_000);
+        assert_eq!(marks[0].sample, 0);
+        assert_eq!(marks[1].sample, 1_390);
+        // Too far from any pause: left where it was estimated.
+        let mut far = vec![mark(0), mark(2_300)];
+        snap_to_pauses(&mut far, &samples[..1_000], 1_000);
+        assert_eq!(far[1].sample, 2_300);
     }
 
     #[test]
