@@ -104,95 +104,54 @@ fn assert_cues_in_place(heard: &Heard) {
     );
 }
 
-#[test]
-fn the_french_sample_of_the_readme_is_understood_and_its_cues_are_in_place() {
+/// Builds a sample with a voice, has the ear score it, and holds it to `max_wer` and to
+/// cues in place.
+fn assert_understood(show: &str, issue: &str, voice: Option<&str>, lang: &str, max_wer: f64) {
     let dir = tempfile::tempdir().unwrap();
-    let heard = build_and_hear(
-        dir.path(),
-        "feeds/qant/show.toml",
-        "feeds/qant/issues/2026-11-02.txt",
-        None,
-        "fr",
-    );
+    let profile = voice.map(|v| root().join(v));
+    let voice = profile.as_deref().map(|p| p.to_str().unwrap());
+    let heard = build_and_hear(dir.path(), show, issue, voice, lang);
     assert!(
-        heard.wer <= 0.25,
-        "French episode misheard: {}",
+        heard.wer <= max_wer,
+        "{issue} misheard (at most {max_wer}): {}",
         heard.report
     );
     assert_cues_in_place(&heard);
+}
+
+const QANT: &str = "feeds/qant/show.toml";
+const SIGNAL: &str = "feeds/signal/show.toml";
+const SIGNAL_ISSUE: &str = "feeds/signal/issues/2026-11-16.txt";
+
+#[test]
+fn the_french_sample_of_the_readme_is_understood_and_its_cues_are_in_place() {
+    assert_understood(QANT, "feeds/qant/issues/2026-11-02.txt", None, "fr", 0.25);
 }
 
 #[test]
 fn a_french_issue_the_voice_was_not_tuned_on_is_understood() {
-    let dir = tempfile::tempdir().unwrap();
-    let heard = build_and_hear(
-        dir.path(),
-        "feeds/qant/show.toml",
-        "feeds/qant/issues/2026-11-09.txt",
-        None,
-        "fr",
-    );
-    assert!(
-        heard.wer <= 0.25,
-        "French episode misheard: {}",
-        heard.report
-    );
-    assert_cues_in_place(&heard);
+    assert_understood(QANT, "feeds/qant/issues/2026-11-09.txt", None, "fr", 0.25);
 }
 
 #[test]
 fn the_english_sample_is_understood_with_pico() {
-    let dir = tempfile::tempdir().unwrap();
-    let heard = build_and_hear(
-        dir.path(),
-        "feeds/signal/show.toml",
-        "feeds/signal/issues/2026-11-16.txt",
-        None,
-        "en",
-    );
-    assert!(
-        heard.wer <= 0.12,
-        "English episode misheard: {}",
-        heard.report
-    );
-    assert_cues_in_place(&heard);
+    assert_understood(SIGNAL, SIGNAL_ISSUE, None, "en", 0.12);
 }
 
 #[test]
 fn the_english_sample_is_understood_with_piper() {
-    let dir = tempfile::tempdir().unwrap();
-    let profile = root().join("voices/en-piper.toml");
-    let heard = build_and_hear(
-        dir.path(),
-        "feeds/signal/show.toml",
-        "feeds/signal/issues/2026-11-16.txt",
-        Some(profile.to_str().unwrap()),
+    assert_understood(
+        SIGNAL,
+        SIGNAL_ISSUE,
+        Some("voices/en-piper.toml"),
         "en",
+        0.10,
     );
-    assert!(
-        heard.wer <= 0.10,
-        "English episode misheard: {}",
-        heard.report
-    );
-    assert_cues_in_place(&heard);
 }
 
+/// A Japanese voice reading English phonemes: held to the Pico bar, not Piper's.
 #[test]
 fn the_english_sample_is_understood_with_kokoro_from_pypi() {
-    let dir = tempfile::tempdir().unwrap();
-    let profile = root().join("tests/fixtures/voices/en-kokoro-ja.toml");
-    let heard = build_and_hear(
-        dir.path(),
-        "feeds/signal/show.toml",
-        "feeds/signal/issues/2026-11-16.txt",
-        Some(profile.to_str().unwrap()),
-        "en",
-    );
-    // A Japanese voice reading English phonemes: held to the Pico bar, not Piper's.
-    assert!(
-        heard.wer <= 0.12,
-        "English episode misheard: {}",
-        heard.report
-    );
-    assert_cues_in_place(&heard);
+    let profile = "tests/fixtures/voices/en-kokoro-ja.toml";
+    assert_understood(SIGNAL, SIGNAL_ISSUE, Some(profile), "en", 0.12);
 }

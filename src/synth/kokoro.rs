@@ -19,7 +19,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 
 use super::spoken::{interpret, Piece};
-use super::{Clip, Engine, MarkTime, Notes};
+use super::{Clip, Engine, Notes};
 use crate::error::{Error, Result};
 use crate::show::{relative_to, VoiceProfile};
 
@@ -284,22 +284,11 @@ impl Engine for Kokoro {
 
     async fn synthesize(&self, ssml: &str, _notes: &Notes) -> Result<Clip> {
         let pieces = interpret(ssml).map_err(|m| engine_error(&m))?;
-        let silence = |ms: u32| (SAMPLE_RATE as u64 * ms as u64 / 1000) as usize;
-        let mut clip = Clip {
-            samples: Vec::new(),
-            sample_rate: SAMPLE_RATE,
-            marks: Vec::new(),
-        };
+        let mut clip = Clip::empty(SAMPLE_RATE);
         for piece in pieces {
             match piece {
-                Piece::Mark(name) => clip.marks.push(MarkTime {
-                    name,
-                    sample: clip.samples.len() as u64,
-                }),
-                Piece::Pause(ms) => {
-                    let n = clip.samples.len() + silence(ms);
-                    clip.samples.resize(n, 0);
-                }
+                Piece::Mark(name) => clip.mark(name),
+                Piece::Pause(ms) => clip.pause(ms),
                 Piece::Sentence { text, rate } => {
                     let phonemes = super::espeak::phonemize(&self.phonemizer, &text)
                         .await
@@ -316,8 +305,7 @@ impl Engine for Kokoro {
                     .await
                     .map_err(|e| engine_error(&format!("inference task failed: {e}")))??;
                     clip.samples.extend(audio);
-                    let n = clip.samples.len() + silence(self.sentence_silence_ms);
-                    clip.samples.resize(n, 0);
+                    clip.pause(self.sentence_silence_ms);
                 }
             }
         }

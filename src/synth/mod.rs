@@ -45,6 +45,29 @@ pub struct Clip {
     pub marks: Vec<MarkTime>,
 }
 
+impl Clip {
+    /// A clip with nothing in it yet, at `sample_rate`.
+    pub fn empty(sample_rate: u32) -> Clip {
+        Clip {
+            samples: Vec::new(),
+            sample_rate,
+            marks: Vec::new(),
+        }
+    }
+
+    /// Places a mark where the clip ends now (engines that speak between marks).
+    pub fn mark(&mut self, name: String) {
+        let sample = self.samples.len() as u64;
+        self.marks.push(MarkTime { name, sample });
+    }
+
+    /// Appends `ms` of silence.
+    pub fn pause(&mut self, ms: u32) {
+        let n = (self.sample_rate as u64 * ms as u64 / 1000) as usize;
+        self.samples.resize(self.samples.len() + n, 0);
+    }
+}
+
 /// Position of a named SSML mark in a clip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarkTime {

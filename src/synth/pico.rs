@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::spoken::{interpret, Piece};
-use super::{Clip, Engine, MarkTime, Notes};
+use super::{Clip, Engine, Notes};
 use crate::error::{Error, Result};
 use crate::show::VoiceProfile;
 
@@ -361,27 +361,15 @@ fn speak_pieces(
     sentence_silence_ms: u32,
 ) -> std::result::Result<Clip, String> {
     let mut voice = Voice::open(&files.0, &files.1)?;
-    let silence = |ms: u32| (SAMPLE_RATE as u64 * ms as u64 / 1000) as usize;
-    let mut clip = Clip {
-        samples: Vec::new(),
-        sample_rate: SAMPLE_RATE,
-        marks: Vec::new(),
-    };
+    let mut clip = Clip::empty(SAMPLE_RATE);
     for piece in pieces {
         match piece {
-            Piece::Mark(name) => clip.marks.push(MarkTime {
-                name,
-                sample: clip.samples.len() as u64,
-            }),
-            Piece::Pause(ms) => {
-                let n = clip.samples.len() + silence(ms);
-                clip.samples.resize(n, 0);
-            }
+            Piece::Mark(name) => clip.mark(name),
+            Piece::Pause(ms) => clip.pause(ms),
             Piece::Sentence { text, rate: local } => {
                 let audio = voice.speak(&pico_text(&text, rate * local, pitch))?;
                 clip.samples.extend(trim(&audio));
-                let n = clip.samples.len() + silence(sentence_silence_ms);
-                clip.samples.resize(n, 0);
+                clip.pause(sentence_silence_ms);
             }
         }
     }

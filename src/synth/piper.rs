@@ -17,7 +17,7 @@ use ort::value::Tensor;
 use serde::Deserialize;
 
 use super::spoken::{interpret, Piece};
-use super::{Clip, Engine, MarkTime, Notes};
+use super::{Clip, Engine, Notes};
 use crate::error::{Error, Result};
 use crate::show::VoiceProfile;
 
@@ -137,10 +137,6 @@ impl Piper {
             sentence_silence_ms: options.sentence_silence_ms.unwrap_or(200),
         })
     }
-
-    fn silence(&self, ms: u32) -> usize {
-        (self.model.config.audio.sample_rate as u64 * ms as u64 / 1000) as usize
-    }
 }
 
 impl Model {
@@ -243,21 +239,11 @@ impl Engine for Piper {
 
     async fn synthesize(&self, ssml: &str, _notes: &Notes) -> Result<Clip> {
         let pieces = interpret(ssml).map_err(|m| engine_error(&m))?;
-        let mut clip = Clip {
-            samples: Vec::new(),
-            sample_rate: self.model.config.audio.sample_rate,
-            marks: Vec::new(),
-        };
+        let mut clip = Clip::empty(self.model.config.audio.sample_rate);
         for piece in pieces {
             match piece {
-                Piece::Mark(name) => clip.marks.push(MarkTime {
-                    name,
-                    sample: clip.samples.len() as u64,
-                }),
-                Piece::Pause(ms) => {
-                    let n = self.silence(ms);
-                    clip.samples.resize(clip.samples.len() + n, 0);
-                }
+                Piece::Mark(name) => clip.mark(name),
+                Piece::Pause(ms) => clip.pause(ms),
                 Piece::Sentence { text, rate } => {
                     let phonemes = super::espeak::phonemize(&self.espeak_voice, &text)
                         .await
@@ -271,8 +257,7 @@ impl Engine for Piper {
                     .await
                     .map_err(|e| engine_error(&format!("inference task failed: {e}")))??;
                     clip.samples.extend(audio);
-                    let n = self.silence(self.sentence_silence_ms);
-                    clip.samples.resize(clip.samples.len() + n, 0);
+                    clip.pause(self.sentence_silence_ms);
                 }
             }
         }
