@@ -107,7 +107,8 @@ struct IssueArgs {
     /// For a feed: the item to read, `latest` or its guid or link.
     #[arg(long, default_value = "latest")]
     item: String,
-    /// The voice for this run: a profile name (voices/<name>.toml) or a path to a .toml.
+    /// The one voice of this run: a profile name (voices/<name>.toml), a path to a .toml, or
+    /// `auto` (the best installed for the issue's language).
     #[arg(long)]
     voice: Option<String>,
 }
@@ -125,6 +126,8 @@ impl IssueArgs {
             None => Show::default_for(&issue.language)?,
         };
         if let Some(voice) = &self.voice {
+            // One voice for the whole run, in place of the show's cast too.
+            show.cast = Default::default();
             show.voice = match voice.as_str() {
                 audition::show::AUTO_VOICE => VoiceProfile::auto(&show.language, &show.path),
                 name => VoiceProfile::find(name, Some(&show.voice.path))?,
