@@ -235,6 +235,28 @@ fn an_mbrola_profile_is_heard_as_mbrola_and_credited() {
 }
 
 #[test]
+fn an_espeak_variant_is_the_voice_heard() {
+    let dir = tempfile::tempdir().unwrap();
+    let issue = write_issue(dir.path());
+    let mut heard = Vec::new();
+    for voice in ["fr", "fr+f3"] {
+        let place = dir.path().join(voice.replace('+', "-"));
+        std::fs::create_dir_all(&place).unwrap();
+        let profile = place.join("voice.toml");
+        std::fs::write(
+            &profile,
+            format!("engine = \"espeak\"\nvoice = {voice:?}\nlanguage = \"fr-FR\"\n"),
+        )
+        .unwrap();
+        let show = show(&place, profile.to_str().unwrap(), "");
+        heard.push(decoded(&build_in(&place, &issue, Some(&show), None)));
+    }
+    let (a, b) = (&heard[0], &heard[1]);
+    let same = a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-3);
+    assert!(!same, "espeak-ng's fr+f3 sounds exactly like fr");
+}
+
+#[test]
 fn a_cast_of_host_two_readers_and_a_quotes_voice_is_credited_voice_by_voice() {
     require_mbrola();
     let dir = tempfile::tempdir().unwrap();
