@@ -8,7 +8,7 @@
 //! The script's SSML is interpreted, never spoken (as for Piper): each sentence is spoken on
 //! its own, so every `<mark>` falls exactly where its sentence starts; `<break>` becomes
 //! silence; `<prosody rate>` and the profile's rate and pitch become Pico's own `<speed>` and
-//! `<pitch>` markup. Pico ends every utterance with ~0.6 s of silence and starts it with a few
+//! `<pitch>` markup, at a volume where no sample saturates. Pico ends every utterance with ~0.6 s of silence and starts it with a few
 //! tens of milliseconds: both are cut to the profile's sentence silence. Output: 16 kHz mono.
 
 use std::path::{Path, PathBuf};
@@ -25,6 +25,8 @@ const SAMPLE_RATE: u32 = 16_000;
 const SYSTEM_MEMORY: usize = 6 * 1024 * 1024;
 /// Samples quieter than this (of 32,768) count as silence when an utterance is trimmed.
 const SILENCE: i16 = 64;
+/// Pico's volume (100 = its own): low enough that no sample saturates.
+const VOLUME: u32 = 70;
 /// Silence kept before a sentence and after its last sound, ms: the onset and the decay.
 const KEEP_LEAD_MS: u32 = 10;
 const KEEP_TAIL_MS: u32 = 30;
@@ -172,7 +174,10 @@ fn pico_text(sentence: &str, rate: f32, pitch: f32) -> String {
     // Pico's speed runs 20–500 (100 = normal), its pitch 50–200 (100 = normal).
     let speed = (rate * 100.0).round().clamp(20.0, 500.0) as u32;
     let level = (100.0 * 2f32.powf(pitch / 12.0)).round().clamp(50.0, 200.0) as u32;
-    format!("<speed level=\"{speed}\"><pitch level=\"{level}\">{text}</pitch></speed>")
+    // At its own volume Pico saturates the loudest vowels; the mixer levels every clip anyway.
+    format!(
+        "<volume level=\"{VOLUME}\"><speed level=\"{speed}\"><pitch level=\"{level}\">{text}</pitch></speed></volume>"
+    )
 }
 
 /// `samples` without its leading and trailing silence beyond what is kept of each, the kept
@@ -426,9 +431,10 @@ mod tests {
         let text = pico_text("3 < 5 <speed level=\"500\">", 1.0, 0.0);
         assert_eq!(
             text,
-            "<speed level=\"100\"><pitch level=\"100\">3   5  speed level=\"500\" </pitch></speed>"
+            "<volume level=\"70\"><speed level=\"100\"><pitch level=\"100\">3   5  speed level=\"500\" </pitch></speed></volume>"
         );
-        assert!(pico_text("x", 1.5, 12.0).starts_with("<speed level=\"150\"><pitch level=\"200\">"));
+        assert!(pico_text("x", 1.5, 12.0)
+            .starts_with("<volume level=\"70\"><speed level=\"150\"><pitch level=\"200\">"));
     }
 
     #[test]
