@@ -3,6 +3,9 @@
 //! espeak-ng's command line does not report where `<mark>`s fall, so a document is spoken
 //! in mark-delimited parts, one short process each, and the parts are joined; the join points
 //! are the marks. Process start-up is about 20 ms, small next to a paragraph of speech.
+//! The profile's voice (an MBROLA `mb-*` voice, a variant such as `fr+f3`) is the one heard:
+//! espeak-ng is not told the document's language, which would make it pick its own voice.
+//! espeak-ng is also the phonemiser of the neural engines ([`phonemize`]).
 
 use std::path::Path;
 
