@@ -242,7 +242,7 @@ fn cast_credits(show: &Show, script: &Script) -> Vec<Credit> {
     }
     let mut credits: Vec<Credit> = Vec::new();
     for segment in &script.segments {
-        let (role, voice) = voices[segment.voice.min(voices.len() - 1)];
+        let (role, voice) = voices[segment.voice];
         let credit = Credit {
             name: voice.credit(),
             role: role.podcast_role().to_string(),
@@ -264,7 +264,7 @@ fn name_chapter_voices(show: &Show, script: &Script, chapters: &mut [mix::Chapte
     stories.dedup();
     for (chapter, story) in chapters.iter_mut().zip(stories) {
         for segment in script.segments.iter().filter(|s| s.story == story) {
-            let name = voices[segment.voice.min(voices.len() - 1)].1.credit();
+            let name = voices[segment.voice].1.credit();
             if !chapter.voices.contains(&name) {
                 chapter.voices.push(name);
             }

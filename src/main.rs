@@ -353,7 +353,7 @@ fn voices(dir: &std::path::Path) -> Result<(), Error> {
     );
     for language in auto_languages(&profiles) {
         lines.extend(language_lines(&audition::synth::choice::candidates(
-            &language, dir,
+            &language, &profiles,
         )));
     }
     for problem in broken {
@@ -419,8 +419,7 @@ async fn script(issue: IssueArgs, json: bool, flavor: Option<Flavor>) -> Result<
     let (issue, show) = issue.load().await?;
     let script = audition::script::build_with(&issue, &show, flavor);
     let voices = show.voices();
-    let voice =
-        |s: &audition::script::Segment| voices[s.voice.min(voices.len() - 1)].1.name.clone();
+    let voice = |s: &audition::script::Segment| voices[s.voice].1.name.clone();
     if json {
         let rows: Vec<serde_json::Value> = script
             .segments

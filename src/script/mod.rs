@@ -199,7 +199,7 @@ pub fn build_with(issue: &Issue, show: &Show, flavor: Option<Flavor>) -> Script 
         closing(show, &date, &words),
     ));
 
-    let cast = Casting::of(show);
+    let mut cast = Casting::of(show);
     let mut segments = Vec::new();
     for (story, (title, kind, link, parts)) in stories.into_iter().enumerate() {
         let story_voice = cast.story_voice(kind);
@@ -240,7 +240,7 @@ struct Casting<'a> {
     readers: Vec<usize>,
     quotes: Option<usize>,
     /// The next reader's turn.
-    turn: std::cell::Cell<usize>,
+    turn: usize,
 }
 
 impl<'a> Casting<'a> {
@@ -257,12 +257,12 @@ impl<'a> Casting<'a> {
             readers: with(Role::Reader).collect(),
             quotes: with(Role::Quotes).next(),
             profiles: voices.iter().map(|(_, v)| *v).collect(),
-            turn: std::cell::Cell::new(0),
+            turn: 0,
         }
     }
 
     /// The voice of a story's own parts.
-    fn story_voice(&self, kind: StoryKind) -> usize {
+    fn story_voice(&mut self, kind: StoryKind) -> usize {
         if matches!(
             kind,
             StoryKind::Opening | StoryKind::Quote | StoryKind::Closing
@@ -270,9 +270,8 @@ impl<'a> Casting<'a> {
         {
             return 0;
         }
-        let turn = self.turn.get();
-        self.turn.set(turn + 1);
-        self.readers[turn % self.readers.len()]
+        self.turn += 1;
+        self.readers[(self.turn - 1) % self.readers.len()]
     }
 }
 

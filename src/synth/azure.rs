@@ -10,7 +10,6 @@ use super::response::BodyFormat;
 use super::spoken::{prosody_attributes, wrap_children};
 use super::{clip_with_estimated_marks, Clip, Engine, Notes};
 use crate::error::{Error, Result};
-use crate::script::Flavor;
 use crate::show::VoiceProfile;
 
 const KEY_VARIABLE: &str = "AZURE_SPEECH_KEY";
@@ -139,10 +138,6 @@ impl Engine for Azure {
 
     fn concurrency(&self) -> usize {
         self.concurrency
-    }
-
-    fn flavor(&self) -> Flavor {
-        Flavor::Azure
     }
 
     fn ready(&self) -> Result<()> {

@@ -39,18 +39,18 @@ impl Choice {
     }
 }
 
-/// Every voice for `language` (a BCP 47 tag), from the profiles in `voices` and what is
-/// installed.
-pub fn candidates(language: &str, voices: &Path) -> Choice {
+/// Every voice for `language` (a BCP 47 tag), from the given profiles (those of `voices/`,
+/// see [`profiles`]) and what is installed.
+pub fn candidates(language: &str, profiles: &[VoiceProfile]) -> Choice {
     let mut found = Vec::new();
     for engine in ["kokoro", "piper"] {
-        for profile in profiles(voices)
-            .into_iter()
+        for profile in profiles
+            .iter()
             .filter(|p| p.engine == engine && same_language(&p.language, language))
         {
-            let state = super::readiness(engine, Some(&profile));
+            let state = super::readiness(engine, Some(profile));
             found.push(Candidate {
-                profile,
+                profile: profile.clone(),
                 kind: "neural model",
                 state,
             });
@@ -99,7 +99,7 @@ pub fn resolve(profile: VoiceProfile, voices: &Path) -> Result<VoiceProfile> {
     if profile.engine != AUTO {
         return Ok(profile);
     }
-    let choice = candidates(&profile.language, voices);
+    let choice = candidates(&profile.language, &profiles(voices));
     match choice.picked() {
         Some(candidate) => Ok(candidate.profile.clone()),
         None => Err(Error::config(

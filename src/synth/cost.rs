@@ -88,7 +88,7 @@ pub fn estimate(
         cost: 0.0,
     };
     for segment in &script.segments {
-        let voice = segment.voice.min(engines.len() - 1);
+        let voice = segment.voice;
         let engine = engines[voice].as_ref();
         let chars = engine.billed_chars(segment);
         if cache.contains(&cache.key(engine, &segment.ssml)) {
@@ -97,7 +97,7 @@ pub fn estimate(
         } else {
             estimate.requests += 1;
             estimate.billed_chars += chars;
-            estimate.cost += chars as f64 * price(voices[voice.min(voices.len() - 1)]).0 / 1e6;
+            estimate.cost += chars as f64 * price(voices[voice]).0 / 1e6;
         }
     }
     if estimate.billed_chars > 0 {

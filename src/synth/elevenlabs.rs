@@ -10,7 +10,7 @@ use super::http::{audio, env_key, json_error_message, Http};
 use super::response::BodyFormat;
 use super::{clip_with_estimated_marks, text_of, Clip, Engine, Notes};
 use crate::error::{Error, Result};
-use crate::script::{Flavor, Segment};
+use crate::script::Segment;
 use crate::show::VoiceProfile;
 
 const DEFAULT_BASE_URL: &str = "https://api.elevenlabs.io";
@@ -94,10 +94,6 @@ impl Engine for ElevenLabs {
 
     fn concurrency(&self) -> usize {
         self.concurrency
-    }
-
-    fn flavor(&self) -> Flavor {
-        Flavor::Elevenlabs
     }
 
     fn ready(&self) -> Result<()> {

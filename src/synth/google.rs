@@ -12,7 +12,7 @@ use super::http::{env_key, json_error_message, Failure, Http};
 use super::response::{decode, BodyFormat};
 use super::{Clip, Engine, MarkTime, Notes};
 use crate::error::{Error, Result};
-use crate::script::{Flavor, Segment};
+use crate::script::Segment;
 use crate::show::VoiceProfile;
 
 const DEFAULT_BASE_URL: &str = "https://texttospeech.googleapis.com";
@@ -174,10 +174,6 @@ impl Engine for Google {
 
     fn concurrency(&self) -> usize {
         self.concurrency
-    }
-
-    fn flavor(&self) -> Flavor {
-        Flavor::Google
     }
 
     fn ready(&self) -> Result<()> {

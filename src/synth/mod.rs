@@ -33,7 +33,7 @@ pub use cache::ClipCache;
 
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::script::{Flavor, Script, Segment};
+use crate::script::{Script, Segment};
 use crate::show::{Show, VoiceProfile};
 
 /// Audio of one segment as an engine returns it: mono 16-bit PCM.
@@ -103,10 +103,6 @@ pub trait Engine: Send + Sync {
     fn identity(&self) -> String;
     /// How many requests may run at once.
     fn concurrency(&self) -> usize;
-    /// The SSML dialect and request limits the engine reads.
-    fn flavor(&self) -> Flavor {
-        Flavor::Generic
-    }
     /// Whether the engine can be asked now (its key is set…); checked only when a build
     /// has something to synthesise, so a cached rebuild or a dry run needs no key.
     fn ready(&self) -> Result<()> {
@@ -167,11 +163,6 @@ pub const ENGINES: [(&str, &str); 9] = [
     ("azure", "Microsoft Azure Speech"),
     ("polly", "Amazon Polly"),
 ];
-
-/// The SSML dialect an engine reads, known from its name alone.
-pub fn flavor_of(engine: &str) -> Flavor {
-    Flavor::of_engine(engine)
-}
 
 /// The engine a voice profile names.
 pub fn engine_for(voice: &VoiceProfile) -> Result<Arc<dyn Engine>> {
@@ -238,9 +229,10 @@ pub fn engines_for(show: &Show) -> Result<Vec<Arc<dyn Engine>>> {
         .collect()
 }
 
-/// The engine that speaks a segment.
+/// The engine that speaks a segment: `engines` are in the order of `Show::voices`, which a
+/// segment's `voice` indexes.
 fn engine_of<'a>(engines: &'a [Arc<dyn Engine>], segment: &Segment) -> &'a Arc<dyn Engine> {
-    &engines[segment.voice.min(engines.len() - 1)]
+    &engines[segment.voice]
 }
 
 /// Speaks every segment of a script, each with its voice's engine, reusing cached clips;
@@ -272,7 +264,7 @@ pub async fn synthesize_script(
             continue;
         }
         // Each engine's key is checked once, and only when something has to be asked.
-        let voice = segment.voice.min(engines.len() - 1);
+        let voice = segment.voice;
         if !std::mem::replace(&mut asked[voice], true) {
             if let Err(e) = engine.ready() {
                 limits.iter().for_each(|l| l.close());

@@ -10,7 +10,7 @@ use super::http::{audio, env_key, json_error_message, Http};
 use super::response::BodyFormat;
 use super::{clip_with_estimated_marks, text_of, Clip, Engine, Notes};
 use crate::error::{Error, Result};
-use crate::script::{Flavor, Segment};
+use crate::script::Segment;
 use crate::show::VoiceProfile;
 
 const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -97,10 +97,6 @@ impl Engine for OpenAi {
 
     fn concurrency(&self) -> usize {
         self.concurrency
-    }
-
-    fn flavor(&self) -> Flavor {
-        Flavor::Openai
     }
 
     /// OpenAI's own service needs a key; a self-hosted server may not.

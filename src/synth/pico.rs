@@ -218,7 +218,7 @@ fn trim(samples: &[i16]) -> Vec<i16> {
 /// a fresh system speaks each segment: a clip depends on its SSML alone, as the cache assumes.
 struct Voice {
     /// Pico's working memory (16-byte aligned); it must outlive `system`.
-    _memory: Vec<u128>,
+    memory: Vec<u128>,
     system: sys::pico_System,
     resources: Vec<sys::pico_Resource>,
     engine: sys::pico_Engine,
@@ -230,23 +230,22 @@ const VOICE_NAME: &[u8] = b"audition\0";
 
 impl Voice {
     fn open(ta: &Path, sg: &Path) -> std::result::Result<Voice, String> {
-        let mut memory = vec![0u128; SYSTEM_MEMORY / 16];
         let mut voice = Voice {
+            memory: vec![0u128; SYSTEM_MEMORY / 16],
             system: std::ptr::null_mut(),
             resources: Vec::new(),
             engine: std::ptr::null_mut(),
-            _memory: Vec::new(),
         };
-        // SAFETY: `memory` is a live, writable buffer of the size given; Pico keeps using it
-        // until `pico_terminate`, and the buffer is held by `voice` until after that.
+        // SAFETY: the memory is a live, writable buffer of the size given; Pico keeps using
+        // it until `pico_terminate`, and `voice` holds it (its heap block never moves) until
+        // after that.
         let status = unsafe {
             sys::pico_initialize(
-                memory.as_mut_ptr().cast(),
-                (memory.len() * 16) as sys::pico_Uint32,
+                voice.memory.as_mut_ptr().cast(),
+                (voice.memory.len() * 16) as sys::pico_Uint32,
                 &mut voice.system,
             )
         };
-        voice._memory = memory;
         voice.check(status, "cannot start")?;
         for (path, what) in [(ta, "its text analysis"), (sg, "its voice")] {
             let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())

@@ -17,7 +17,6 @@ use super::response::BodyFormat;
 use super::spoken::{prosody_attributes, wrap_children};
 use super::{clip_with_estimated_marks, Clip, Engine, Notes};
 use crate::error::{Error, Result};
-use crate::script::Flavor;
 use crate::show::VoiceProfile;
 
 const DEFAULT_REGION: &str = "us-east-1";
@@ -170,10 +169,6 @@ impl Engine for Polly {
 
     fn concurrency(&self) -> usize {
         self.concurrency
-    }
-
-    fn flavor(&self) -> Flavor {
-        Flavor::Polly
     }
 
     fn ready(&self) -> Result<()> {
