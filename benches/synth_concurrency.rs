@@ -46,12 +46,14 @@ async fn synthesis_seconds(server: &Vendor, dir: &Path, concurrency: usize) -> (
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut show = Show::load(&root.join("feeds/signal/show.toml")).unwrap();
     show.voice = VoiceProfile::load(&voice).unwrap();
-    let options = audition::BuildOptions {
-        out_dir: dir.join(format!("public-{concurrency}")),
-        cache_dir: dir.join(format!("cache-{concurrency}")),
-        base_url: None,
-        max_cost: None,
-    };
+    let options = audition::BuildOptions::new(
+        dir.join(format!("public-{concurrency}"))
+            .display()
+            .to_string(),
+        dir.join(format!("cache-{concurrency}"))
+            .display()
+            .to_string(),
+    );
     server.clear();
     let report = audition::build(&show, &issue, &options, &Silent)
         .await

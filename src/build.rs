@@ -1,8 +1,9 @@
 //! The pipeline wired end to end: issue → script → clips → mastered MP3 → published files
 //! and feed. Each stage is called once, in order; this file only passes data between them,
-//! decides when nothing needs doing, and publishes atomically with the feed last.
+//! decides when nothing needs doing, and publishes through the store (a folder or a bucket),
+//! each file whole and the feed last.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -15,24 +16,40 @@ use crate::audio::{master, mix, samples_to_ms};
 use crate::error::{Error, Result};
 use crate::ingest::{Issue, StoryKind};
 use crate::progress::Progress;
-use crate::publish::atomic::{self, write_atomic};
 use crate::publish::manifest::{Credit, Manifest, MANIFEST_VERSION};
 use crate::publish::{chapters, feed, transcript};
 use crate::script::{self, Script};
 use crate::show::{Show, VoiceProfile};
+use crate::store::{Store, Swap};
 use crate::synth::{self, cost, ClipCache, SynthCounts};
 
 /// Where a build reads and writes.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
-    /// The published folder (feed.xml, episodes/).
-    pub out_dir: PathBuf,
-    /// The clip cache folder.
-    pub cache_dir: PathBuf,
+    /// The published folder or bucket (`s3://bucket/prefix`): feed.xml, episodes/.
+    pub out: String,
+    /// The clip cache: a folder or a bucket shared by several machines.
+    pub cache: String,
     /// Overrides the show's public URL in the feed's links.
     pub base_url: Option<String>,
     /// Refuse to synthesise anything when the estimated cost of the requests is higher.
     pub max_cost: Option<f64>,
+    /// Where the issue came from (a feed item's guid, an e-mail's Message-ID, a file name),
+    /// kept in the manifest so that a watcher never builds it twice.
+    pub source: Option<String>,
+}
+
+impl BuildOptions {
+    /// Options that publish into `out` with the clip cache at `cache`.
+    pub fn new(out: impl Into<String>, cache: impl Into<String>) -> BuildOptions {
+        BuildOptions {
+            out: out.into(),
+            cache: cache.into(),
+            base_url: None,
+            max_cost: None,
+            source: None,
+        }
+    }
 }
 
 /// What a build did.
@@ -48,8 +65,10 @@ pub struct BuildReport {
     /// True when nothing had changed and no audio was produced.
     pub up_to_date: bool,
     pub loudness: LoudnessReport,
-    pub mp3: PathBuf,
-    pub feed: PathBuf,
+    /// The published MP3: a path or an `s3://` URL.
+    pub mp3: String,
+    /// The published feed: a path or an `s3://` URL.
+    pub feed: String,
     /// Wall time of each stage, seconds.
     pub timings: Vec<(String, f64)>,
     /// Problems worth fixing that did not stop the build (cover art, …).
@@ -73,7 +92,8 @@ pub async fn build(
 
     let engines = synth::engines_for(show)?;
     let script = script::build_with(issue, show, None);
-    let cache = ClipCache::new(&options.cache_dir);
+    let out = Store::open(&options.out)?;
+    let cache = ClipCache::open(&options.cache)?;
     let base_url = options
         .base_url
         .as_deref()
@@ -81,20 +101,20 @@ pub async fn build(
         .trim_end_matches('/')
         .to_string();
     let id = issue.date.iso();
-    let episodes_dir = options.out_dir.join("episodes");
-    let manifest_path = episodes_dir.join(format!("{id}.json"));
+    let manifest_key = Manifest::key(&id);
     let keys = synth::clip_keys(&script, &engines, &cache);
     let fingerprint = fingerprint(show, &script, &keys, &base_url)?;
     lap("script", &mut timings);
 
     let (stories, briefs) = count_stories(issue);
-    if let Some(existing) = Manifest::read(&manifest_path)? {
-        if existing.fingerprint == fingerprint && existing.files_present(&options.out_dir) {
-            let feed = publish_feed(show, &base_url, &options.out_dir)?;
+    let existing = Manifest::read(&out, &manifest_key).await?;
+    if let Some(existing) = &existing {
+        if existing.fingerprint == fingerprint && existing.files_present(&out).await? {
+            let feed = publish_feed(show, &base_url, &out).await?;
             lap("publish", &mut timings);
             return Ok(BuildReport {
                 episode_id: id,
-                title: existing.title,
+                title: existing.title.clone(),
                 duration_ms: existing.duration_ms,
                 stories,
                 briefs,
@@ -104,7 +124,7 @@ pub async fn build(
                 },
                 up_to_date: true,
                 loudness: existing.loudness,
-                mp3: options.out_dir.join(existing.audio_file),
+                mp3: out.describe(&existing.audio_file),
                 feed,
                 timings,
                 warnings: show.cover.problems()?,
@@ -112,6 +132,7 @@ pub async fn build(
         }
     }
 
+    cache.fetch(&keys).await?;
     if let Some(max) = options.max_cost {
         let estimate = cost::estimate(&script, &engines, &cache, &profiles(show));
         if estimate.cost > max {
@@ -125,7 +146,8 @@ pub async fn build(
     lap("synthesis", &mut timings);
 
     progress.stage("Mixing and encoding", 0);
-    std::fs::create_dir_all(&episodes_dir).map_err(|e| Error::io(&episodes_dir, e))?;
+    // The episode is made in a scratch folder, then published file by file.
+    let scratch = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
     let jingles = JingleSet::load(&show.jingles)?;
     let mut timeline = mix::rundown(&script, &clips, &jingles, &show.rundown);
     name_chapter_voices(show, &script, &mut timeline.chapters);
@@ -142,7 +164,7 @@ pub async fn build(
         chapters: timeline.chapters.clone(),
     };
     let mastered = {
-        let (timeline, dir) = (timeline.clone(), episodes_dir.clone());
+        let (timeline, dir) = (timeline.clone(), scratch.path().to_path_buf());
         let settings = master::MasterSettings {
             loudness: show.loudness,
             encoder: show.encoder,
@@ -158,6 +180,7 @@ pub async fn build(
 
     // Identity comes from the show's own URL, so serving elsewhere keeps every guid.
     let show_guid = feed::podcast_guid(&feed::feed_url(&show.base_url));
+    let version = fingerprint[..12].to_string();
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         id: id.clone(),
@@ -166,10 +189,11 @@ pub async fn build(
         description,
         date: id.clone(),
         language: show.language.clone(),
-        audio_file: format!("episodes/{id}.mp3"),
+        // A new name whenever the audio changes: apps and CDNs never revalidate media.
+        audio_file: format!("episodes/{id}.{version}.mp3"),
         audio_bytes: mastered.bytes,
         duration_ms: samples_to_ms(timeline.total),
-        audio_version: fingerprint[..12].to_string(),
+        audio_version: version,
         chapters_file: format!("episodes/{id}.chapters.json"),
         transcript_file: format!("episodes/{id}.vtt"),
         srt_file: Some(format!("episodes/{id}.srt")),
@@ -178,25 +202,35 @@ pub async fn build(
         narrator: Some(show.voice.credit()),
         cast: cast_credits(show, &script),
         loudness: mastered.loudness,
+        source: options
+            .source
+            .clone()
+            .or_else(|| existing.as_ref().and_then(|m| m.source.clone())),
         fingerprint,
     };
-    let out = &options.out_dir;
-    let mp3 = out.join(&manifest.audio_file);
-    write_atomic(
-        &out.join(&manifest.chapters_file),
-        chapters::chapters_json(&timeline.chapters).as_bytes(),
-    )?;
-    write_atomic(
-        &out.join(&manifest.transcript_file),
-        transcript::webvtt(&timeline.cues).as_bytes(),
-    )?;
+    out.put(
+        &manifest.chapters_file,
+        chapters::chapters_json(&timeline.chapters),
+    )
+    .await?;
+    out.put(
+        &manifest.transcript_file,
+        transcript::webvtt(&timeline.cues),
+    )
+    .await?;
     if let Some(srt) = &manifest.srt_file {
-        write_atomic(&out.join(srt), transcript::srt(&timeline.cues).as_bytes())?;
+        out.put(srt, transcript::srt(&timeline.cues)).await?;
     }
-    atomic::persist(mastered.file, &mp3)?;
+    out.put_file(&manifest.audio_file, mastered.file.path())
+        .await?;
+    drop(mastered.file);
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Audio(e.to_string()))?;
-    write_atomic(&manifest_path, &json)?;
-    let feed = publish_feed(show, &base_url, out)?;
+    out.put(&manifest_key, json).await?;
+    let feed = publish_feed(show, &base_url, &out).await?;
+    // The audio the feed named before is no longer named by it.
+    if let Some(old) = existing.filter(|old| old.audio_file != manifest.audio_file) {
+        out.delete(&old.audio_file).await?;
+    }
     lap("publish", &mut timings);
 
     Ok(BuildReport {
@@ -208,7 +242,7 @@ pub async fn build(
         clips: counts,
         up_to_date: false,
         loudness: manifest.loudness,
-        mp3,
+        mp3: out.describe(&manifest.audio_file),
         feed,
         timings,
         warnings: show.cover.problems()?,
@@ -217,15 +251,14 @@ pub async fn build(
 
 /// What building `issue` would ask of the show's engine: requests, billed characters and
 /// estimated cost, counting only clips not already in the cache. Nothing is synthesised.
-pub fn estimate(show: &Show, issue: &Issue, cache_dir: &Path) -> Result<cost::Estimate> {
+pub async fn estimate(show: &Show, issue: &Issue, cache: &str) -> Result<cost::Estimate> {
     let engines = synth::engines_for(show)?;
     let script = script::build_with(issue, show, None);
-    Ok(cost::estimate(
-        &script,
-        &engines,
-        &ClipCache::new(cache_dir),
-        &profiles(show),
-    ))
+    let cache = ClipCache::open(cache)?;
+    cache
+        .fetch(&synth::clip_keys(&script, &engines, &cache))
+        .await?;
+    Ok(cost::estimate(&script, &engines, &cache, &profiles(show)))
 }
 
 /// The show's voice profiles, in the order of `Show::voices`.
@@ -272,28 +305,84 @@ fn name_chapter_voices(show: &Show, script: &Script, chapters: &mut [mix::Chapte
     }
 }
 
-/// Rewrites `feed.xml` (and the cover it points at) from the folder's manifests; files
+/// How many times a feed is rebuilt when other publishers keep writing it in between.
+const FEED_SWAPS: usize = 20;
+
+/// Rewrites `feed.xml` (and the cover it points at) from the store's manifests; files
 /// whose content did not change are left untouched. With a retention of N, episodes past
 /// the newest N leave the feed first, then their files are removed.
-pub fn publish_feed(show: &Show, base_url: &str, out: &Path) -> Result<PathBuf> {
+///
+/// Concurrent publishers never lose an episode: the feed is read before the manifests are
+/// listed and written only if it is still the version read (`If-Match`, or
+/// `If-None-Match: *` for the first feed); otherwise it is rebuilt. A local folder cannot
+/// compare versions, so its publishers take turns on a lock file instead. (A bucket that
+/// ignores conditional writes relies on the job queue's per-show lock.)
+pub async fn publish_feed(show: &Show, base_url: &str, out: &Store) -> Result<String> {
+    let _turn = FolderLock::take(out).await?;
     let cover_name = format!("cover.{}", show.cover.extension());
-    write_if_changed(&out.join(&cover_name), &show.cover.bytes()?)?;
-    let mut episodes = Manifest::read_all(out)?;
-    let retired = episodes.split_off(show.retention.unwrap_or(usize::MAX).min(episodes.len()));
-    let xml = feed::feed_xml(show, base_url, &cover_name, &episodes);
-    let path = out.join("feed.xml");
-    write_if_changed(&path, xml.as_bytes())?;
-    for old in retired {
-        old.remove_files(out)?;
+    put_if_changed(out, &cover_name, show.cover.bytes()?).await?;
+    for _ in 0..FEED_SWAPS {
+        let current = out.get_versioned(FEED).await?;
+        let mut episodes = Manifest::read_all(out).await?;
+        let keep = show.retention.unwrap_or(usize::MAX).min(episodes.len());
+        let retired = episodes.split_off(keep);
+        let xml = feed::feed_xml(show, base_url, &cover_name, &episodes);
+        let unchanged = current.as_ref().map(|c| &c.bytes[..]) == Some(xml.as_bytes());
+        if unchanged || out.swap(FEED, xml, current.map(|c| c.version)).await? == Swap::Written {
+            for old in retired {
+                old.remove_files(out).await?;
+            }
+            return Ok(out.describe(FEED));
+        }
     }
-    Ok(path)
+    Err(Error::Store(crate::store::StoreError {
+        location: out.describe(FEED),
+        message: format!(
+            "other publishers changed the feed {FEED_SWAPS} times while it was rebuilt; try again"
+        ),
+    }))
 }
 
-fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
-    if std::fs::read(path).ok().as_deref() == Some(bytes) {
+/// The feed's key in a published store.
+const FEED: &str = "feed.xml";
+
+/// An exclusive lock on `<folder>/.audition.lock`, held while a local folder's feed is
+/// rebuilt; nothing for a bucket.
+struct FolderLock(Option<std::fs::File>);
+
+impl FolderLock {
+    async fn take(out: &Store) -> Result<FolderLock> {
+        let Some(dir) = out.folder() else {
+            return Ok(FolderLock(None));
+        };
+        let path = dir.join(".audition.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+            .await
+            .map_err(|e| Error::io(&path, std::io::Error::other(e)))?
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(FolderLock(Some(file)))
+    }
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        if let Some(file) = &self.0 {
+            let _ = file.unlock();
+        }
+    }
+}
+
+async fn put_if_changed(out: &Store, key: &str, bytes: Vec<u8>) -> Result<()> {
+    if out.get(key).await?.as_deref() == Some(&bytes[..]) {
         return Ok(());
     }
-    write_atomic(path, bytes)
+    Ok(out.put(key, bytes).await?)
 }
 
 fn count_stories(issue: &Issue) -> (usize, usize) {

@@ -29,6 +29,14 @@ pub enum Error {
     #[error("audio: {0}")]
     Audio(String),
 
+    /// A published folder, bucket or clip cache could not be read or written.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+
+    /// The job queue's database refused or could not be reached.
+    #[error("job queue: {0}")]
+    Queue(String),
+
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -44,7 +52,11 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input { .. } | Error::Config { .. } | Error::Cost(_) => 1,
-            Error::Engine { .. } | Error::Audio(_) | Error::Io { .. } => 2,
+            Error::Engine { .. }
+            | Error::Audio(_)
+            | Error::Store(_)
+            | Error::Queue(_)
+            | Error::Io { .. } => 2,
         }
     }
 

@@ -3,7 +3,8 @@
 //! The pipeline runs in stages, one module each, with plain data between them:
 //! [`ingest`] (issue file → [`ingest::Issue`]), [`script`] (→ SSML per story),
 //! [`synth`] (→ cached speech clips), [`audio`] (→ timeline, loudness, MP3) and
-//! [`publish`] (→ manifest, chapters, transcript, feed, HTTP serving).
+//! [`publish`] (→ manifest, chapters, transcript, feed, HTTP serving), through a [`store`]
+//! (a folder or an S3 bucket).
 //! [`build()`] runs them all for one issue.
 //!
 //! ```no_run
@@ -11,12 +12,8 @@
 //! use std::path::Path;
 //! let show = audition::show::Show::load(Path::new("feeds/qant/show.toml"))?;
 //! let issue = audition::ingest::load("feeds/qant/issues/2026-11-02.txt", &Default::default()).await?;
-//! let options = audition::BuildOptions {
-//!     out_dir: "public/qant".into(),
-//!     cache_dir: audition::synth::ClipCache::default_dir(),
-//!     base_url: None,
-//!     max_cost: None,
-//! };
+//! // A folder, or a bucket: "s3://my-bucket/qant".
+//! let options = audition::BuildOptions::new("public/qant", "/var/cache/audition");
 //! let report = audition::build(&show, &issue, &options, &audition::progress::Silent).await?;
 //! println!("{} ({} ms)", report.title, report.duration_ms);
 //! # Ok(()) }
@@ -30,6 +27,7 @@ pub mod progress;
 pub mod publish;
 pub mod script;
 pub mod show;
+pub mod store;
 pub mod synth;
 
 pub use build::{build, estimate, publish_feed, BuildOptions, BuildReport};

@@ -16,6 +16,7 @@ use audition::ingest::{IngestOptions, Issue};
 use audition::progress::Progress;
 use audition::script::Flavor;
 use audition::show::{Show, VoiceProfile};
+use audition::store::Store;
 use audition::synth::ClipCache;
 
 #[derive(Parser)]
@@ -35,15 +36,16 @@ enum Command {
     Build {
         #[command(flatten)]
         issue: IssueArgs,
-        /// The published folder [default: public/<show>].
+        /// The published folder, or a bucket: s3://bucket/prefix [default: public/<show>].
         #[arg(long)]
-        out: Option<PathBuf>,
+        out: Option<String>,
         /// Public URL of the published folder, instead of the show's base_url.
         #[arg(long)]
         base_url: Option<String>,
-        /// Clip cache folder [default: the user's cache folder]/audition.
+        /// Clip cache folder, or a bucket: s3://bucket/prefix [default: the user's cache
+        /// folder]/audition.
         #[arg(long)]
-        cache: Option<PathBuf>,
+        cache: Option<String>,
         /// Print the wall time of each stage on stderr.
         #[arg(long)]
         timings: bool,
@@ -78,9 +80,9 @@ enum Command {
         /// The show file.
         #[arg(long)]
         show: PathBuf,
-        /// The published folder [default: public/<show>].
+        /// The published folder, or a bucket: s3://bucket/prefix [default: public/<show>].
         #[arg(long)]
-        out: Option<PathBuf>,
+        out: Option<String>,
         /// Public URL of the published folder, instead of the show's base_url.
         #[arg(long)]
         base_url: Option<String>,
@@ -201,13 +203,13 @@ async fn run(command: Command) -> Result<(), Error> {
             base_url,
         } => {
             let show = Show::load(&show)?;
-            let out = out.unwrap_or_else(|| PathBuf::from("public").join(&show.id));
+            let out = Store::open(&out.unwrap_or_else(|| default_out(&show)))?;
             let base_url = base_url.unwrap_or_else(|| show.base_url.clone());
             for warning in show.cover.problems()? {
                 eprintln!("warning: {warning}");
             }
-            let feed = audition::publish_feed(&show, base_url.trim_end_matches('/'), &out)?;
-            say(&format!("Feed rebuilt: {}", feed.display()))
+            let feed = audition::publish_feed(&show, base_url.trim_end_matches('/'), &out).await?;
+            say(&format!("Feed rebuilt: {feed}"))
         }
         Command::Serve { dir, addr } => {
             eprintln!(
@@ -219,11 +221,21 @@ async fn run(command: Command) -> Result<(), Error> {
     }
 }
 
+/// Where a show publishes when `--out` is not given: `public/<show id>`.
+fn default_out(show: &Show) -> String {
+    Path::new("public").join(&show.id).display().to_string()
+}
+
+/// The clip cache when `--cache` is not given: the user's cache folder.
+fn default_cache() -> String {
+    ClipCache::default_dir().display().to_string()
+}
+
 /// Flags of `audition build` besides the issue and the show.
 struct BuildArgs {
-    out: Option<PathBuf>,
+    out: Option<String>,
     base_url: Option<String>,
-    cache: Option<PathBuf>,
+    cache: Option<String>,
     timings: bool,
     max_cost: Option<f64>,
 }
@@ -232,12 +244,12 @@ struct BuildArgs {
 async fn build(issue: IssueArgs, args: BuildArgs) -> Result<(), Error> {
     let (issue, show) = issue.load().await?;
     let options = audition::BuildOptions {
-        out_dir: args
-            .out
-            .unwrap_or_else(|| PathBuf::from("public").join(&show.id)),
-        cache_dir: args.cache.unwrap_or_else(ClipCache::default_dir),
         base_url: args.base_url,
         max_cost: args.max_cost,
+        ..audition::BuildOptions::new(
+            args.out.unwrap_or_else(|| default_out(&show)),
+            args.cache.unwrap_or_else(default_cache),
+        )
     };
     let progress = Bars::new();
     let report = audition::build(&show, &issue, &options, &progress).await?;
@@ -263,7 +275,7 @@ async fn build(issue: IssueArgs, args: BuildArgs) -> Result<(), Error> {
             duration / 60,
             duration % 60,
             report.stories,
-            report.feed.display()
+            report.feed
         ))
     } else {
         say(&format!(
@@ -276,7 +288,7 @@ async fn build(issue: IssueArgs, args: BuildArgs) -> Result<(), Error> {
             report.clips.cached,
             report.loudness.integrated_lufs,
             report.loudness.true_peak_dbtp,
-            report.feed.display()
+            report.feed
         ))
     }
 }
@@ -284,8 +296,8 @@ async fn build(issue: IssueArgs, args: BuildArgs) -> Result<(), Error> {
 /// `audition build --dry-run`: what the engine would be asked, and at what cost.
 async fn dry_run_build(issue: IssueArgs, args: BuildArgs) -> Result<(), Error> {
     let (issue, show) = issue.load().await?;
-    let cache = args.cache.unwrap_or_else(ClipCache::default_dir);
-    let e = audition::estimate(&show, &issue, &cache)?;
+    let cache = args.cache.unwrap_or_else(default_cache);
+    let e = audition::estimate(&show, &issue, &cache).await?;
     let verdict = match args.max_cost {
         Some(max) if e.cost > max => format!(" — above --max-cost {max:.2}: a build would refuse"),
         Some(max) => format!(" — within --max-cost {max:.2}"),

@@ -73,7 +73,7 @@ fn chapter_titles(out: &Path, id: &str) -> Vec<String> {
 
 /// Loudness, true peak, MP3 decoding, ID3 chapters and the transcript of one episode.
 fn check_episode(out: &Path, id: &str) {
-    let mp3 = out.join(format!("episodes/{id}.mp3"));
+    let mp3 = common::episode_mp3(out, id);
     let (samples, rate) = common::decode(&mp3);
     assert_eq!(rate, 44_100);
     let decoded_seconds = samples.len() as f64 / rate as f64;
@@ -175,7 +175,7 @@ fn a_sample_issue_becomes_an_episode_every_parser_accepts() {
     assert!(summary.contains("feed.xml"), "{summary}");
     check_episode(&ws.out, "2026-11-02");
 
-    let mp3 = ws.out.join("episodes/2026-11-02.mp3");
+    let mp3 = common::episode_mp3(&ws.out, "2026-11-02");
     let size = std::fs::metadata(&mp3).unwrap().len();
     let (samples, rate) = common::decode(&mp3);
     let seconds = samples.len() as f64 / rate as f64;
@@ -207,7 +207,8 @@ fn a_sample_issue_becomes_an_episode_every_parser_accepts() {
     assert_eq!(enclosure.mime_type, "audio/mpeg");
     assert!(enclosure
         .url
-        .starts_with("https://podcast.example.com/qant/episodes/2026-11-02.mp3"));
+        .starts_with("https://podcast.example.com/qant/episodes/2026-11-02."));
+    assert!(enclosure.url.ends_with(".mp3"), "{}", enclosure.url);
     let duration: f64 = item
         .itunes_ext()
         .unwrap()
@@ -298,7 +299,7 @@ fn rebuilding_synthesises_nothing_and_keeps_one_item_per_issue() {
     let first = common::root().join(SAMPLE);
     build_ok(&ws, &first, &[]);
     let guid = read_feed(&ws.out).items[0].guid.clone().unwrap().value;
-    let mp3 = ws.out.join("episodes/2026-11-02.mp3");
+    let mp3 = common::episode_mp3(&ws.out, "2026-11-02");
     let modified = std::fs::metadata(&mp3).unwrap().modified().unwrap();
 
     let again = build_ok(&ws, &first, &[]);
@@ -535,7 +536,7 @@ fn the_seed_episode_has_its_chapters_in_order() {
     // ffprobe reads the same chapters, at the same times, from the MP3.
     let probe = Command::new("ffprobe")
         .args(["-v", "error", "-show_chapters", "-of", "json"])
-        .arg(ws.out.join("episodes/2025-02-24.mp3"))
+        .arg(common::episode_mp3(&ws.out, "2025-02-24"))
         .output()
         .expect("ffprobe runs (install ffmpeg)");
     let json: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
@@ -587,7 +588,7 @@ fn a_linked_headline_becomes_the_chapter_link_everywhere() {
         "only the linked story has a url"
     );
 
-    let tag = id3::Tag::read_from_path(ws.out.join("episodes/2026-03-09.mp3")).unwrap();
+    let tag = id3::Tag::read_from_path(common::episode_mp3(&ws.out, "2026-03-09")).unwrap();
     let urls: Vec<String> = tag
         .chapters()
         .flat_map(|c| c.frames.clone())
@@ -738,14 +739,12 @@ fn retention_keeps_the_newest_episodes_and_a_bad_cover_is_a_warning() {
         .as_deref()
         .unwrap()
         .starts_with("9 novembre"));
-    assert!(ws.out.join("episodes/2026-11-09.mp3").exists());
-    for retired in ["mp3", "json", "vtt", "srt", "chapters.json"] {
-        assert!(
-            !ws.out
-                .join(format!("episodes/2026-11-02.{retired}"))
-                .exists(),
-            "{retired} of the old episode remains"
-        );
-    }
+    assert!(common::episode_mp3(&ws.out, "2026-11-09").exists());
+    let remains: Vec<String> = std::fs::read_dir(ws.out.join("episodes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("2026-11-02."))
+        .collect();
+    assert!(remains.is_empty(), "files of the old episode remain: {remains:?}");
     assert!(ws.out.join("cover.png").exists());
 }

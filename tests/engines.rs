@@ -178,7 +178,7 @@ async fn survives_faults(service: Service) {
         waited >= Duration::from_millis(950),
         "{service:?}: retried after {waited:?}"
     );
-    let mp3 = dir.path().join("public/episodes/2026-11-16.mp3");
+    let mp3 = common::episode_mp3(&dir.path().join("public"), "2026-11-16");
     let (samples, rate) = common::decode(&mp3);
     assert!(
         samples.len() as f64 / rate as f64 > 20.0,
@@ -288,7 +288,10 @@ async fn vendor_refusals_stop_the_build_naming_story_and_reason() {
             .filter(|r| r.spoken.contains("crushed rock"))
             .count();
         assert_eq!(refused, 1, "{service:?}: a refusal is not retried");
-        assert!(!dir.path().join("public/episodes/2026-11-16.mp3").exists());
+        let published = std::fs::read_dir(dir.path().join("public/episodes"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(published, 0, "{service:?}: nothing of the episode is published");
         assert!(!dir.path().join("public/feed.xml").exists());
         assert_no_secret(dir.path(), &output);
     }
@@ -403,7 +406,7 @@ async fn dry_run_and_max_cost_ask_nothing_and_cached_rebuilds_need_no_key() {
         stdout(&again)
     );
     // The published audio is gone: the build goes through synthesis, all from the cache.
-    std::fs::remove_file(dir.path().join("public/episodes/2026-11-16.mp3")).unwrap();
+    std::fs::remove_file(common::episode_mp3(&dir.path().join("public"), "2026-11-16")).unwrap();
     let rebuilt = build(dir.path(), &voice, &[], &[]).await;
     assert!(rebuilt.status.success(), "{}", stderr(&rebuilt));
     assert_eq!(server.requests().len(), total);
@@ -519,7 +522,7 @@ fn a_profile_holding_a_key_is_refused() {
 
 /// The episode's length in seconds.
 fn episode_seconds(dir: &Path) -> f64 {
-    let (samples, rate) = common::decode(&dir.join("public/episodes/2026-11-16.mp3"));
+    let (samples, rate) = common::decode(&common::episode_mp3(&dir.join("public"), "2026-11-16"));
     samples.len() as f64 / rate as f64
 }
 

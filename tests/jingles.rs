@@ -117,7 +117,7 @@ fn a_show_with_jingle_files_plays_them_instead_of_the_chimes() {
         first.starts_with("00:00:0") && (seconds - 2.0).abs() <= 0.002,
         "{first}"
     );
-    let (samples, rate) = common::decode(&out.join("episodes/2026-11-09.mp3"));
+    let (samples, rate) = common::decode(&common::episode_mp3(&out, "2026-11-09"));
     let (integrated, peak) = common::loudness(&samples, rate);
     assert!(
         (integrated + 16.0).abs() <= 0.5 && peak <= -1.0,

@@ -65,7 +65,7 @@ fn a_piper_voice_speaks_the_english_sample_issue_into_a_valid_episode() {
         stdout(&output)
     );
 
-    let (samples, rate) = common::decode(&out.join("episodes/2026-11-16.mp3"));
+    let (samples, rate) = common::decode(&common::episode_mp3(&out, "2026-11-16"));
     let seconds = samples.len() as f64 / rate as f64;
     // About 1,500 characters of English: one to three minutes of speech.
     assert!((60.0..180.0).contains(&seconds), "{seconds} s");

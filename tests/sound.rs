@@ -35,7 +35,7 @@ impl Episode {
             dir.path().join("cache").to_str().unwrap(),
         ]);
         assert!(output.status.success(), "{}", common::stderr(&output));
-        let (samples, rate) = common::decode(&out.join(format!("episodes/{ID}.mp3")));
+        let (samples, rate) = common::decode(&common::episode_mp3(&out, ID));
         Episode {
             _dir: dir,
             out,
@@ -45,7 +45,7 @@ impl Episode {
     }
 
     fn mp3(&self) -> PathBuf {
-        self.out.join(format!("episodes/{ID}.mp3"))
+        common::episode_mp3(&self.out, ID)
     }
 
     fn json(&self, name: &str) -> serde_json::Value {

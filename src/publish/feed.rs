@@ -114,7 +114,7 @@ fn item(episode: &Manifest, base_url: &str) -> Item {
         }),
         content: (!episode.show_notes.is_empty()).then(|| episode.show_notes.clone()),
         enclosure: Some(Enclosure {
-            url: format!("{}?v={}", url(&episode.audio_file), episode.audio_version),
+            url: enclosure_url(&url(&episode.audio_file), episode),
             length: episode.audio_bytes.to_string(),
             mime_type: "audio/mpeg".to_string(),
         }),
@@ -212,6 +212,16 @@ pub fn rfc2822(date: &str) -> String {
     chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
         .map(|d| d.format("%a, %d %b %Y 06:00:00 +0000").to_string())
         .unwrap_or_else(|_| date.to_string())
+}
+
+/// The enclosure's URL: audio is published under a name that changes with it; older
+/// manifests kept one name and a `?v=` that changed instead.
+fn enclosure_url(url: &str, episode: &Manifest) -> String {
+    if episode.audio_file.contains(&episode.audio_version) {
+        url.to_string()
+    } else {
+        format!("{url}?v={}", episode.audio_version)
+    }
 }
 
 #[cfg(test)]

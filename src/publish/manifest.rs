@@ -4,16 +4,18 @@
 //! removed by writing or removing its manifest; the id (the issue date) keeps one item per
 //! issue.
 
-use std::path::Path;
+use std::path::PathBuf;
 
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::audio::loudness::LoudnessReport;
 use crate::audio::mix::Chapter;
 use crate::error::{Error, Result};
+use crate::store::Store;
 
 /// Format version of manifests written by this build.
-pub const MANIFEST_VERSION: u32 = 3;
+pub const MANIFEST_VERSION: u32 = 4;
 
 /// One published episode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +54,10 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cast: Vec<Credit>,
     pub loudness: LoudnessReport,
+    /// Where the issue came from: a feed item's guid, an e-mail's Message-ID, a dropped
+    /// file's name. A watcher reads it to build each issue once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Hash of every input of the build; equal fingerprints mean nothing changed.
     pub fingerprint: String,
 }
@@ -65,79 +71,88 @@ pub struct Credit {
 }
 
 impl Manifest {
-    /// Reads a manifest; `None` if the file does not exist.
-    pub fn read(path: &Path) -> Result<Option<Manifest>> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
+    /// The manifest's key in the published store.
+    pub fn key(id: &str) -> String {
+        format!("episodes/{id}.json")
+    }
+
+    /// Reads a manifest; `None` if there is none.
+    pub async fn read(store: &Store, key: &str) -> Result<Option<Manifest>> {
+        match store.get(key).await? {
+            Some(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
                 .map_err(|e| Error::Config {
-                    path: path.to_path_buf(),
+                    path: PathBuf::from(store.describe(key)),
                     message: format!("not a valid episode manifest: {e}"),
                 }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(path, e)),
+            None => Ok(None),
         }
     }
 
-    /// All manifests of a published folder, newest first.
-    pub fn read_all(dir: &Path) -> Result<Vec<Manifest>> {
-        let episodes = dir.join("episodes");
-        let entries = match std::fs::read_dir(&episodes) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(&episodes, e)),
-        };
+    /// All manifests of a published store, newest first.
+    pub async fn read_all(store: &Store) -> Result<Vec<Manifest>> {
+        let keys: Vec<String> = store
+            .list("episodes")
+            .await?
+            .into_iter()
+            .map(|l| l.key)
+            .filter(|key| is_manifest(key))
+            .collect();
+        let read = futures_util::stream::iter(keys.iter().map(|key| Manifest::read(store, key)))
+            .buffered(16)
+            .collect::<Vec<_>>()
+            .await;
         let mut manifests = Vec::new();
-        for entry in entries {
-            let path = entry.map_err(|e| Error::io(&episodes, e))?.path();
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            if name.ends_with(".json")
-                && !name.ends_with(".chapters.json")
-                && !name.starts_with('.')
-            {
-                if let Some(m) = Manifest::read(&path)? {
-                    manifests.push(m);
-                }
-            }
+        for manifest in read {
+            manifests.extend(manifest?);
         }
         manifests.sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
         Ok(manifests)
     }
 
-    /// Removes the episode's files, the manifest last (missing files are not an error).
-    pub fn remove_files(&self, dir: &Path) -> Result<()> {
-        let files = [
+    /// The files this manifest names besides itself.
+    pub fn files(&self) -> Vec<&str> {
+        [
             Some(&self.audio_file),
             Some(&self.chapters_file),
             Some(&self.transcript_file),
             self.srt_file.as_ref(),
-        ];
-        let manifest = format!("episodes/{}.json", self.id);
-        for file in files
-            .into_iter()
-            .flatten()
-            .chain(std::iter::once(&manifest))
-        {
-            let path = dir.join(file);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(&path, e)),
-            }
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect()
+    }
+
+    /// Removes the episode's files, the manifest last (missing files are not an error).
+    pub async fn remove_files(&self, store: &Store) -> Result<()> {
+        for file in self.files() {
+            store.delete(file).await?;
         }
+        store.delete(&Manifest::key(&self.id)).await?;
         Ok(())
     }
 
     /// Whether the files this manifest names are all present with the recorded MP3 size.
-    pub fn files_present(&self, dir: &Path) -> bool {
-        let size = std::fs::metadata(dir.join(&self.audio_file))
-            .map(|m| m.len())
-            .ok();
-        size == Some(self.audio_bytes)
-            && dir.join(&self.chapters_file).is_file()
-            && dir.join(&self.transcript_file).is_file()
+    pub async fn files_present(&self, store: &Store) -> Result<bool> {
+        if store.size(&self.audio_file).await? != Some(self.audio_bytes) {
+            return Ok(false);
+        }
+        for file in [&self.chapters_file, &self.transcript_file] {
+            if store.size(file).await?.is_none() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
+}
+
+/// Whether a key under `episodes/` is an episode manifest (not chapters, not a temporary file).
+fn is_manifest(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or_default();
+    key.starts_with("episodes/")
+        && !key["episodes/".len()..].contains('/')
+        && name.ends_with(".json")
+        && !name.ends_with(".chapters.json")
+        && !name.starts_with('.')
 }

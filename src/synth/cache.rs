@@ -3,21 +3,33 @@
 //! The key is a SHA-256 of the engine identity and the SSML, so any change to the text, the
 //! voice or the engine makes a new clip, and an unchanged segment is found again. Entries are
 //! written atomically; a half-written clip is never visible.
+//!
+//! A cache may also live in a bucket (`s3://bucket/prefix`), shared by every worker: the
+//! clips a build needs are fetched from it into a local mirror before synthesis
+//! ([`ClipCache::fetch`]), and each clip synthesised is shared as soon as it is stored
+//! ([`ClipCache::share`]), create-only, since a key names one content.
 
 use std::path::{Path, PathBuf};
 
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Clip, ClipFile, Engine, MarkTime};
 use crate::error::{Error, Result};
 use crate::publish::atomic::{persist, write_atomic};
+use crate::store::Store;
 
 /// Where clips are kept between builds.
 #[derive(Debug, Clone)]
 pub struct ClipCache {
     dir: PathBuf,
+    /// The shared bucket the local folder mirrors, if any.
+    remote: Option<Store>,
 }
+
+/// Clips fetched from or shared to a bucket at once.
+const TRANSFERS: usize = 8;
 
 #[derive(Serialize, Deserialize)]
 struct Entry {
@@ -34,7 +46,67 @@ impl ClipCache {
     pub fn new(dir: &Path) -> ClipCache {
         ClipCache {
             dir: dir.join("clips"),
+            remote: None,
         }
+    }
+
+    /// A cache at `location`: a folder, or `s3://bucket/prefix` mirrored in a local folder
+    /// of the user's cache named after the location.
+    pub fn open(location: &str) -> Result<ClipCache> {
+        if !location.starts_with("s3://") {
+            return Ok(ClipCache::new(Path::new(location)));
+        }
+        let remote = Store::open(location)?.child("clips")?;
+        let name = hex::encode(&Sha256::digest(location.as_bytes())[..8]);
+        let mirror = Self::default_dir().join("mirror").join(name);
+        Ok(ClipCache {
+            remote: Some(remote),
+            ..ClipCache::new(&mirror)
+        })
+    }
+
+    /// Copies into the local mirror the clips among `keys` that the shared bucket holds and
+    /// the mirror lacks; returns how many were fetched. Nothing to do for a local cache.
+    pub async fn fetch(&self, keys: &[String]) -> Result<usize> {
+        let Some(remote) = &self.remote else {
+            return Ok(0);
+        };
+        let missing: Vec<&String> = keys.iter().filter(|k| !self.contains(k)).collect();
+        let fetched = futures_util::stream::iter(missing.into_iter().map(|key| async move {
+            let (wav, meta) = (format!("{key}.wav"), format!("{key}.json"));
+            // The metadata is written after the audio, so with it the audio is whole.
+            let Some(json) = remote.get(&meta).await? else {
+                return Ok(false);
+            };
+            let Some(audio) = remote.get(&wav).await? else {
+                return Ok(false);
+            };
+            let (wav_path, meta_path) = self.paths(key);
+            write_atomic(&wav_path, &audio)?;
+            write_atomic(&meta_path, &json)?;
+            Ok::<bool, Error>(true)
+        }))
+        .buffer_unordered(TRANSFERS)
+        .collect::<Vec<_>>()
+        .await;
+        let mut count = 0;
+        for outcome in fetched {
+            count += usize::from(outcome?);
+        }
+        Ok(count)
+    }
+
+    /// Puts a stored clip in the shared bucket, if the cache has one (create-only: a clip
+    /// already there is the same clip).
+    pub async fn share(&self, key: &str) -> Result<()> {
+        let Some(remote) = &self.remote else {
+            return Ok(());
+        };
+        let (wav, meta) = self.paths(key);
+        let read = |path: &Path| std::fs::read(path).map_err(|e| Error::io(path, e));
+        remote.put_new(&format!("{key}.wav"), read(&wav)?).await?;
+        remote.put_new(&format!("{key}.json"), read(&meta)?).await?;
+        Ok(())
     }
 
     /// The user's cache folder: `$XDG_CACHE_HOME/audition` or its platform equivalent.

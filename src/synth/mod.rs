@@ -295,7 +295,9 @@ pub async fn synthesize_script(
                     },
                     other => other,
                 })?;
-            cache.put(&key, index, &clip).map(Some)
+            let stored = cache.put(&key, index, &clip)?;
+            cache.share(&key).await?;
+            Ok(Some(stored))
         });
     }
     drop(notes_sender);

@@ -116,3 +116,13 @@ pub fn loudness(samples: &[f32], rate: u32) -> (f64, f64) {
     let peak = meter.true_peak(0).unwrap();
     (meter.loudness_global().unwrap(), 20.0 * peak.log10())
 }
+
+/// The published MP3 of episode `id` under `out`, as its manifest names it (the name changes
+/// with the audio).
+#[allow(dead_code)]
+pub fn episode_mp3(out: &Path, id: &str) -> PathBuf {
+    let manifest = std::fs::read_to_string(out.join(format!("episodes/{id}.json")))
+        .unwrap_or_else(|e| panic!("no manifest for episode {id} under {}: {e}", out.display()));
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    out.join(manifest["audio_file"].as_str().unwrap())
+}
