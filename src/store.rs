@@ -175,8 +175,16 @@ impl Store {
     fn error(&self, key: &str, e: impl std::fmt::Display) -> StoreError {
         StoreError {
             location: self.describe(key),
-            message: e.to_string(),
+            message: summarise(&e.to_string()),
         }
+    }
+
+    /// A "not found" that is really a missing bucket is an error, not an absent object.
+    fn absent(&self, key: &str, e: object_store::Error) -> Result<()> {
+        if e.to_string().contains("<Code>NoSuchBucket</Code>") {
+            return Err(self.error(key, e));
+        }
+        Ok(())
     }
 
     /// The object's bytes, or `None` if there is none.
@@ -196,7 +204,7 @@ impl Store {
                 let bytes = result.bytes().await.map_err(|e| self.error(key, e))?;
                 Ok(Some(Versioned { bytes, version }))
             }
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e @ object_store::Error::NotFound { .. }) => self.absent(key, e).map(|()| None),
             Err(e) => Err(self.error(key, e)),
         }
     }
@@ -205,7 +213,7 @@ impl Store {
     pub async fn size(&self, key: &str) -> Result<Option<u64>> {
         match self.inner.head(&self.key(key)?).await {
             Ok(meta) => Ok(Some(meta.size)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e @ object_store::Error::NotFound { .. }) => self.absent(key, e).map(|()| None),
             Err(e) => Err(self.error(key, e)),
         }
     }
@@ -401,6 +409,49 @@ pub fn http_headers(key: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// One line a producer can act on from an object store's error: the S3 error code and
+/// message when the server sent them, the cause otherwise.
+fn summarise(error: &str) -> String {
+    let between = |open: &str, close: &str| {
+        let start = error.find(open)? + open.len();
+        let end = error[start..].find(close)? + start;
+        Some(error[start..end].to_string())
+    };
+    let line = match (
+        between("<Code>", "</Code>"),
+        between("<Message>", "</Message>"),
+    ) {
+        (Some(code), _) if code == "NoSuchBucket" => {
+            "the bucket does not exist (NoSuchBucket); create it first".to_string()
+        }
+        (Some(code), message)
+            if matches!(
+                code.as_str(),
+                "AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch"
+            ) =>
+        {
+            let detail = message
+                .filter(|m| !m.trim().is_empty())
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            format!("access refused ({code}{detail}); check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        }
+        (Some(code), Some(message)) => format!("{message} ({code})"),
+        _ if error.contains("169.254.169.254") => "no credentials: set AWS_ACCESS_KEY_ID and \
+            AWS_SECRET_ACCESS_KEY (no instance role answered either)"
+            .to_string(),
+        _ => error
+            .strip_prefix("Generic S3 error: ")
+            .unwrap_or(error)
+            .to_string(),
+    };
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(400) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
 fn join(prefix: &str, key: &str) -> String {
     match (prefix.is_empty(), key.is_empty()) {
         (true, _) => key.to_string(),
@@ -446,6 +497,18 @@ mod tests {
         assert!(e.to_string().contains("unknown storage scheme"), "{e}");
         let e = Store::open("s3://").unwrap_err();
         assert!(e.to_string().contains("no bucket"), "{e}");
+    }
+
+    #[test]
+    fn server_errors_become_one_line_naming_the_cause() {
+        let body = "Error performing PUT http://x/b/k in 5ms - Server returned non-2xx status code: 404 Not Found: <?xml version=\"1.0\"?>\n<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message></Error>";
+        assert_eq!(
+            summarise(body),
+            "the bucket does not exist (NoSuchBucket); create it first"
+        );
+        let denied = "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>";
+        assert!(summarise(denied).starts_with("access refused (SignatureDoesNotMatch"));
+        assert!(!summarise("Generic S3 error: a\nb").contains('\n'));
     }
 
     #[test]

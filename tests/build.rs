@@ -745,6 +745,9 @@ fn retention_keeps_the_newest_episodes_and_a_bad_cover_is_a_warning() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.starts_with("2026-11-02."))
         .collect();
-    assert!(remains.is_empty(), "files of the old episode remain: {remains:?}");
+    assert!(
+        remains.is_empty(),
+        "files of the old episode remain: {remains:?}"
+    );
     assert!(ws.out.join("cover.png").exists());
 }

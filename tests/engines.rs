@@ -291,7 +291,10 @@ async fn vendor_refusals_stop_the_build_naming_story_and_reason() {
         let published = std::fs::read_dir(dir.path().join("public/episodes"))
             .map(|d| d.count())
             .unwrap_or(0);
-        assert_eq!(published, 0, "{service:?}: nothing of the episode is published");
+        assert_eq!(
+            published, 0,
+            "{service:?}: nothing of the episode is published"
+        );
         assert!(!dir.path().join("public/feed.xml").exists());
         assert_no_secret(dir.path(), &output);
     }
@@ -406,7 +409,11 @@ async fn dry_run_and_max_cost_ask_nothing_and_cached_rebuilds_need_no_key() {
         stdout(&again)
     );
     // The published audio is gone: the build goes through synthesis, all from the cache.
-    std::fs::remove_file(common::episode_mp3(&dir.path().join("public"), "2026-11-16")).unwrap();
+    std::fs::remove_file(common::episode_mp3(
+        &dir.path().join("public"),
+        "2026-11-16",
+    ))
+    .unwrap();
     let rebuilt = build(dir.path(), &voice, &[], &[]).await;
     assert!(rebuilt.status.success(), "{}", stderr(&rebuilt));
     assert_eq!(server.requests().len(), total);

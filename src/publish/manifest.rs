@@ -98,7 +98,10 @@ impl Manifest {
             .map(|l| l.key)
             .filter(|key| is_manifest(key))
             .collect();
-        let read = futures_util::stream::iter(keys.iter().map(|key| Manifest::read(store, key)))
+        let reads = keys
+            .into_iter()
+            .map(|key| async move { Manifest::read(store, &key).await });
+        let read = futures_util::stream::iter(reads)
             .buffered(16)
             .collect::<Vec<_>>()
             .await;

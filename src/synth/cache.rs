@@ -71,8 +71,9 @@ impl ClipCache {
         let Some(remote) = &self.remote else {
             return Ok(0);
         };
-        let missing: Vec<&String> = keys.iter().filter(|k| !self.contains(k)).collect();
+        let missing: Vec<String> = keys.iter().filter(|k| !self.contains(k)).cloned().collect();
         let fetched = futures_util::stream::iter(missing.into_iter().map(|key| async move {
+            let key = key.as_str();
             let (wav, meta) = (format!("{key}.wav"), format!("{key}.json"));
             // The metadata is written after the audio, so with it the audio is whole.
             let Some(json) = remote.get(&meta).await? else {

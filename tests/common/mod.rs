@@ -2,6 +2,7 @@
 //! measuring loudness with a real EBU R128 meter.
 #![allow(dead_code)]
 
+pub mod s3;
 pub mod vendor;
 
 use std::path::{Path, PathBuf};
