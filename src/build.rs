@@ -3,7 +3,7 @@
 //! decides when nothing needs doing, and publishes through the store (a folder or a bucket),
 //! each file whole and the feed last.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -14,7 +14,7 @@ use crate::audio::jingle::JingleSet;
 use crate::audio::loudness::LoudnessReport;
 use crate::audio::{master, mix, samples_to_ms};
 use crate::error::{Error, Result};
-use crate::ingest::{Issue, StoryKind};
+use crate::ingest::{IngestOptions, Issue, StoryKind};
 use crate::progress::Progress;
 use crate::publish::manifest::{Credit, Manifest, MANIFEST_VERSION};
 use crate::publish::{chapters, feed, transcript};
@@ -52,6 +52,56 @@ impl BuildOptions {
     }
 }
 
+/// An issue to build and how to read it: the inputs of `audition build` and of a queued job.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// A file (text, Markdown, HTML, .eml, RSS/Atom) or an http(s) URL.
+    pub issue: String,
+    /// The show file; `None` for the built-in show in the issue's language.
+    pub show: Option<PathBuf>,
+    /// The issue's language instead of the detected one.
+    pub language: Option<String>,
+    /// For a feed: the item to read (`latest`, a guid or a link).
+    pub item: Option<String>,
+    /// One voice for the whole run (a profile name, a path or `auto`), replacing the cast.
+    pub voice: Option<String>,
+}
+
+/// Reads the issue, then loads its show (or the built-in one in the issue's language) with
+/// its voices resolved (`auto` picked, `--voice` applied).
+pub async fn prepare(request: &Request) -> Result<(Issue, Show)> {
+    let options = IngestOptions {
+        language: request.language.clone(),
+        item: request.item.clone(),
+    };
+    let issue = crate::ingest::load(&request.issue, &options).await?;
+    let mut show = match &request.show {
+        Some(path) => Show::load(path)?,
+        None => Show::default_for(&issue.language)?,
+    };
+    if let Some(voice) = &request.voice {
+        show.cast = Default::default();
+        show.voice = match voice.as_str() {
+            crate::show::AUTO_VOICE => VoiceProfile::auto(&show.language, &show.path),
+            name => VoiceProfile::find(name, Some(&show.voice.path))?,
+        };
+    }
+    for voice in show.voices_mut() {
+        *voice = synth::choice::resolve(voice.clone(), Path::new("voices"))?;
+    }
+    Ok((issue, show))
+}
+
+/// Whose turn it is to write a store's feed, when several machines publish into it (the
+/// job queue's per-store lock). A single `audition build` needs none.
+#[async_trait::async_trait]
+pub trait FeedTurn: Send + Sync {
+    /// Waits until this process may write the feed of the store at `out`.
+    async fn begin(&self, out: &str) -> Result<()>;
+    /// Gives the turn back.
+    async fn end(&self, out: &str) -> Result<()>;
+}
+
 /// What a build did.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildReport {
@@ -83,6 +133,17 @@ pub async fn build(
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildReport> {
+    build_in_turn(show, issue, options, progress, None).await
+}
+
+/// [`build()`], the feed written only in this process's `turn` when one is given.
+pub async fn build_in_turn(
+    show: &Show,
+    issue: &Issue,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+    turn: Option<&dyn FeedTurn>,
+) -> Result<BuildReport> {
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
@@ -110,7 +171,7 @@ pub async fn build(
     let existing = Manifest::read(&out, &manifest_key).await?;
     if let Some(existing) = &existing {
         if existing.fingerprint == fingerprint && existing.files_present(&out).await? {
-            let feed = publish_feed(show, &base_url, &out).await?;
+            let feed = publish_in_turn(show, &base_url, &out, turn).await?;
             lap("publish", &mut timings);
             return Ok(BuildReport {
                 episode_id: id,
@@ -226,7 +287,7 @@ pub async fn build(
     drop(mastered.file);
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Audio(e.to_string()))?;
     out.put(&manifest_key, json).await?;
-    let feed = publish_feed(show, &base_url, &out).await?;
+    let feed = publish_in_turn(show, &base_url, &out, turn).await?;
     // The audio the feed named before is no longer named by it.
     if let Some(old) = existing.filter(|old| old.audio_file != manifest.audio_file) {
         out.delete(&old.audio_file).await?;
@@ -341,6 +402,24 @@ pub async fn publish_feed(show: &Show, base_url: &str, out: &Store) -> Result<St
             "other publishers changed the feed {FEED_SWAPS} times while it was rebuilt; try again"
         ),
     }))
+}
+
+/// [`publish_feed`] in this process's turn, if it has to take one.
+async fn publish_in_turn(
+    show: &Show,
+    base_url: &str,
+    out: &Store,
+    turn: Option<&dyn FeedTurn>,
+) -> Result<String> {
+    let Some(turn) = turn else {
+        return publish_feed(show, base_url, out).await;
+    };
+    turn.begin(out.location()).await?;
+    let published = publish_feed(show, base_url, out).await;
+    let ended = turn.end(out.location()).await;
+    let feed = published?;
+    ended?;
+    Ok(feed)
 }
 
 /// The feed's key in a published store.

@@ -25,9 +25,14 @@ pub mod error;
 pub mod ingest;
 pub mod progress;
 pub mod publish;
+pub mod queue;
 pub mod script;
 pub mod show;
 pub mod store;
 pub mod synth;
+pub mod worker;
 
-pub use build::{build, estimate, publish_feed, BuildOptions, BuildReport};
+pub use build::{
+    build, build_in_turn, estimate, prepare, publish_feed, BuildOptions, BuildReport, FeedTurn,
+    Request,
+};

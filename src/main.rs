@@ -12,10 +12,11 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use audition::error::Error;
-use audition::ingest::{IngestOptions, Issue};
+use audition::ingest::Issue;
 use audition::progress::Progress;
 use audition::script::Flavor;
 use audition::show::{Show, VoiceProfile};
+use audition::queue::{JobSpec, Queue};
 use audition::store::Store;
 use audition::synth::ClipCache;
 
@@ -87,6 +88,54 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Add the build of an issue to a job queue, for `audition worker` to do.
+    Enqueue {
+        #[command(flatten)]
+        issue: IssueArgs,
+        /// The published folder or bucket the workers write to [default: public/<show>].
+        #[arg(long)]
+        out: Option<String>,
+        /// The clip cache the workers share (a bucket, for workers on several machines)
+        /// [default: the worker's user cache folder].
+        #[arg(long)]
+        cache: Option<String>,
+        /// The queue: postgres://user@host/database (password from the URL or PGPASSWORD).
+        #[arg(long, env = "AUDITION_QUEUE", hide_env_values = true)]
+        queue: String,
+        /// Tries before the job fails for good.
+        #[arg(long, default_value_t = 3)]
+        tries: i32,
+    },
+    /// Build queued jobs until stopped (SIGTERM: the job in hand finishes first).
+    Worker {
+        /// The queue: postgres://user@host/database.
+        #[arg(long, env = "AUDITION_QUEUE", hide_env_values = true)]
+        queue: String,
+        /// How long a claimed job stays this worker's without renewal; renewed every third.
+        #[arg(long, default_value_t = 60)]
+        lease_seconds: u64,
+        /// Seconds between two looks at an empty queue.
+        #[arg(long, default_value_t = 2.0)]
+        poll_seconds: f64,
+        /// Seconds before the first retry of a failed job (doubled each try).
+        #[arg(long, default_value_t = 30.0)]
+        retry_seconds: f64,
+        /// Exit when no job is queued or running.
+        #[arg(long)]
+        until_idle: bool,
+        /// The worker's name in the queue [default: host:pid].
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the newest jobs of a queue.
+    Jobs {
+        /// The queue: postgres://user@host/database.
+        #[arg(long, env = "AUDITION_QUEUE", hide_env_values = true)]
+        queue: String,
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
     /// Serve a published folder over HTTP (HEAD, Range, conditional requests).
     Serve {
         dir: PathBuf,
@@ -116,29 +165,24 @@ struct IssueArgs {
 }
 
 impl IssueArgs {
+    /// What the library is asked to build.
+    fn request(&self) -> audition::Request {
+        audition::Request {
+            issue: self.issue.clone(),
+            show: self.show.clone(),
+            language: self.lang.clone(),
+            item: Some(self.item.clone()),
+            voice: self.voice.clone(),
+        }
+    }
+
     /// Reads the issue, then loads its show (or the built-in one in the issue's language).
     async fn load(self) -> Result<(Issue, Show), Error> {
-        let options = IngestOptions {
-            language: self.lang,
-            item: Some(self.item),
-        };
-        let issue = audition::ingest::load(&self.issue, &options).await?;
-        let mut show = match &self.show {
-            Some(path) => Show::load(path)?,
-            None => Show::default_for(&issue.language)?,
-        };
-        if let Some(voice) = &self.voice {
-            // One voice for the whole run, in place of the show's cast too.
-            show.cast = Default::default();
-            show.voice = match voice.as_str() {
-                audition::show::AUTO_VOICE => VoiceProfile::auto(&show.language, &show.path),
-                name => VoiceProfile::find(name, Some(&show.voice.path))?,
-            };
-        }
-        for voice in show.voices_mut() {
-            *voice = audition::synth::choice::resolve(voice.clone(), Path::new("voices"))?;
-        }
-        Ok((issue, show))
+        self.load_borrowed().await
+    }
+
+    async fn load_borrowed(&self) -> Result<(Issue, Show), Error> {
+        audition::prepare(&self.request()).await
     }
 }
 
@@ -211,6 +255,31 @@ async fn run(command: Command) -> Result<(), Error> {
             let feed = audition::publish_feed(&show, base_url.trim_end_matches('/'), &out).await?;
             say(&format!("Feed rebuilt: {feed}"))
         }
+        Command::Enqueue {
+            issue,
+            out,
+            cache,
+            queue,
+            tries,
+        } => enqueue(issue, out, cache, &queue, tries).await,
+        Command::Worker {
+            queue,
+            lease_seconds,
+            poll_seconds,
+            retry_seconds,
+            until_idle,
+            name,
+        } => {
+            let settings = audition::worker::WorkerSettings {
+                name: name.unwrap_or_else(audition::worker::default_name),
+                lease: std::time::Duration::from_secs(lease_seconds.max(3)),
+                poll: seconds(poll_seconds)?,
+                retry: seconds(retry_seconds)?,
+                until_idle,
+            };
+            worker(&queue, &settings).await
+        }
+        Command::Jobs { queue, limit } => jobs(&queue, limit).await,
         Command::Serve { dir, addr } => {
             eprintln!(
                 "Serving {} on http://{addr}/ (Ctrl-C to stop)",
@@ -229,6 +298,139 @@ fn default_out(show: &Show) -> String {
 /// The clip cache when `--cache` is not given: the user's cache folder.
 fn default_cache() -> String {
     ClipCache::default_dir().display().to_string()
+}
+
+/// A duration given in seconds on the command line.
+fn seconds(value: f64) -> Result<std::time::Duration, Error> {
+    std::time::Duration::try_from_secs_f64(value).map_err(|_| Error::Input {
+        path: PathBuf::from("(command line)"),
+        message: format!("{value} is not a number of seconds"),
+    })
+}
+
+/// `audition enqueue`: the issue's bytes travel with the job when it is a file.
+async fn enqueue(
+    issue: IssueArgs,
+    out: Option<String>,
+    cache: Option<String>,
+    queue: &str,
+    tries: i32,
+) -> Result<(), Error> {
+    // Read here, as a build would, so that a bad issue or show is refused now, not later
+    // on a worker.
+    let (read, show) = issue.load_borrowed().await?;
+    let show_file = issue
+        .show
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .ok_or_else(|| Error::Input {
+            path: PathBuf::from(&issue.issue),
+            message: "a queued job needs --show (the workers load the same show file)".into(),
+        })?;
+    let path = Path::new(&issue.issue);
+    let issue_file = if path.is_file() {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        Some((name.unwrap_or_else(|| "issue".into()), bytes))
+    } else {
+        None
+    };
+    let spec = JobSpec {
+        show: show_file,
+        issue: issue.issue.clone(),
+        issue_file,
+        item: Some(issue.item.clone()),
+        lang: issue.lang.clone(),
+        voice: issue.voice.clone(),
+        out: out.unwrap_or_else(|| default_out(&show)),
+        cache: cache.unwrap_or_else(default_cache),
+        source: None,
+        max_attempts: tries,
+    };
+    let queue = Queue::connect(queue).await?;
+    match queue.enqueue(&spec).await? {
+        Some(id) => say(&format!(
+            "Queued job {id}: issue {} of {} for {}",
+            read.date.iso(),
+            show.title,
+            spec.out
+        )),
+        None => say("Already queued"),
+    }
+}
+
+/// `audition worker`: jobs until SIGTERM, Ctrl-C or (with --until-idle) an empty queue.
+async fn worker(url: &str, settings: &audition::worker::WorkerSettings) -> Result<(), Error> {
+    let queue = Queue::connect(url).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop_requested().await;
+        eprintln!("stopping: the job in hand finishes first");
+        let _ = stop.send(true);
+    });
+    eprintln!("worker {} waiting for jobs", settings.name);
+    let log = |line: &str| eprintln!("{line}");
+    let summary = audition::worker::work(&queue, settings, stopped, &log).await?;
+    say(&format!(
+        "Worker {} stopped: {} done, {} failed, {} taken over",
+        settings.name, summary.done, summary.failed, summary.lost
+    ))
+}
+
+/// SIGTERM (what Kubernetes and systemd send) or Ctrl-C.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `audition jobs`: one line per job, newest first.
+async fn jobs(url: &str, limit: i64) -> Result<(), Error> {
+    let queue = Queue::connect(url).await?;
+    let mut lines = vec![format!(
+        "{:>6}  {:<8} {:>5}  {:<24} {:<12} {}",
+        "job", "state", "tries", "issue", "episode", "worker / last error"
+    )];
+    for job in queue.list(limit).await? {
+        let issue = Path::new(&job.issue)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or(job.issue.clone());
+        let detail = match (&job.last_error, &job.worker) {
+            (Some(error), _) => error.clone(),
+            (None, Some(worker)) => format!("{worker}, {:.0} s ago", job.age_s),
+            _ => String::new(),
+        };
+        lines.push(format!(
+            "{:>6}  {:<8} {:>2}/{:<2}  {:<24} {:<12} {detail}",
+            job.id,
+            job.state,
+            job.attempts,
+            job.max_attempts,
+            issue,
+            job.episode.as_deref().unwrap_or("-"),
+        ));
+    }
+    say(&lines.join("\n"))
 }
 
 /// Flags of `audition build` besides the issue and the show.
