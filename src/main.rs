@@ -14,9 +14,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use audition::error::Error;
 use audition::ingest::Issue;
 use audition::progress::Progress;
+use audition::queue::{JobSpec, Queue};
 use audition::script::Flavor;
 use audition::show::{Show, VoiceProfile};
-use audition::queue::{JobSpec, Queue};
 use audition::store::Store;
 use audition::synth::ClipCache;
 

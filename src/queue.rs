@@ -364,7 +364,10 @@ impl Queue {
     /// Ends the turn taken by [`Queue::lock_feed`].
     pub async fn unlock_feed(&self, out: &str) -> Result<()> {
         self.locks
-            .execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", &[&out])
+            .execute(
+                "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
+                &[&out],
+            )
             .await
             .map_err(|e| failed("cannot release the feed lock", e))?;
         Ok(())
