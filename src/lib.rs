@@ -27,9 +27,11 @@ pub mod progress;
 pub mod publish;
 pub mod queue;
 pub mod script;
+pub mod settings;
 pub mod show;
 pub mod store;
 pub mod synth;
+pub mod watch;
 pub mod worker;
 
 pub use build::{

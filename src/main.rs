@@ -88,6 +88,25 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Follow the sources of a show's [watch] (a feed, a drop folder) and build each new
+    /// issue once; polls every interval_minutes unless --once.
+    Watch {
+        /// The show file, with its [watch] table.
+        #[arg(long)]
+        show: PathBuf,
+        /// Look once and exit (for cron, a Kubernetes CronJob or a systemd timer).
+        #[arg(long)]
+        once: bool,
+        /// The published folder or bucket [default: public/<show>].
+        #[arg(long)]
+        out: Option<String>,
+        /// The clip cache [default: the user's cache folder].
+        #[arg(long)]
+        cache: Option<String>,
+        /// Enqueue each new issue on this queue instead of building it here.
+        #[arg(long, env = "AUDITION_QUEUE", hide_env_values = true)]
+        queue: Option<String>,
+    },
     /// Add the build of an issue to a job queue, for `audition worker` to do.
     Enqueue {
         #[command(flatten)]
@@ -255,6 +274,13 @@ async fn run(command: Command) -> Result<(), Error> {
             let feed = audition::publish_feed(&show, base_url.trim_end_matches('/'), &out).await?;
             say(&format!("Feed rebuilt: {feed}"))
         }
+        Command::Watch {
+            show,
+            once,
+            out,
+            cache,
+            queue,
+        } => watch(&show, once, out, cache, queue.as_deref()).await,
         Command::Enqueue {
             issue,
             out,
@@ -306,6 +332,80 @@ fn seconds(value: f64) -> Result<std::time::Duration, Error> {
         path: PathBuf::from("(command line)"),
         message: format!("{value} is not a number of seconds"),
     })
+}
+
+/// `audition watch`: one look, or one every interval until SIGTERM or Ctrl-C.
+async fn watch(
+    show_file: &Path,
+    once: bool,
+    out: Option<String>,
+    cache: Option<String>,
+    queue: Option<&str>,
+) -> Result<(), Error> {
+    let show = Show::load(show_file)?;
+    let Some(settings) = show.watch.clone() else {
+        return Err(Error::Config {
+            path: show_file.to_path_buf(),
+            message: "no [watch] table: name a feed = \"https://…\" or a folder = \"…\" to follow"
+                .into(),
+        });
+    };
+    let queue = match queue {
+        Some(url) => Some(Queue::connect(url).await?),
+        None => None,
+    };
+    let target = audition::watch::Target {
+        show_file: show_file.to_path_buf(),
+        out: out.unwrap_or_else(|| default_out(&show)),
+        cache: cache.unwrap_or_else(default_cache),
+        queue: queue.as_ref(),
+    };
+    let stop = stop_requested();
+    tokio::pin!(stop);
+    loop {
+        let report = audition::watch::watch_once(&settings, &target).await?;
+        for (issue, error) in &report.failed {
+            eprintln!("error: {issue}: {error}");
+        }
+        say(&watch_summary(&report))?;
+        if once {
+            return match report.failed.len() {
+                0 => Ok(()),
+                n => Err(Error::Engine {
+                    engine: "watch".into(),
+                    message: format!(
+                        "{n} issue(s) failed to build; they are tried again next time"
+                    ),
+                }),
+            };
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(audition::watch::interval(&settings)) => {}
+            _ = &mut stop => return Ok(()),
+        }
+    }
+}
+
+fn watch_summary(report: &audition::watch::WatchReport) -> String {
+    let mut parts = Vec::new();
+    if !report.built.is_empty() {
+        parts.push(format!("built {}", report.built.join(", ")));
+    }
+    if !report.queued.is_empty() {
+        let ids: Vec<String> = report.queued.iter().map(|i| i.to_string()).collect();
+        parts.push(format!("queued job(s) {}", ids.join(", ")));
+    }
+    if report.skipped > 0 {
+        parts.push(format!(
+            "{} older issue(s) left out (backfill)",
+            report.skipped
+        ));
+    }
+    if parts.is_empty() {
+        "Nothing new".to_string()
+    } else {
+        format!("Watch: {}", parts.join("; "))
+    }
 }
 
 /// `audition enqueue`: the issue's bytes travel with the job when it is a file.

@@ -12,6 +12,7 @@ use crate::audio::loudness::LoudnessTarget;
 use crate::audio::mix::RundownTimes;
 use crate::error::{Error, Result};
 use crate::script::lexicon::Lexicon;
+use crate::settings::{PushSettings, WatchSettings};
 
 /// A podcast show: the channel metadata of its feed and the settings of its episodes.
 #[derive(Debug, Clone)]
@@ -54,6 +55,10 @@ pub struct Show {
     pub loudness: LoudnessTarget,
     /// MP3 settings.
     pub encoder: EncoderSettings,
+    /// Where `audition watch` looks for new issues (`[watch]`).
+    pub watch: Option<WatchSettings>,
+    /// Whom to tell when the feed changes (`[push]`).
+    pub push: PushSettings,
 }
 
 /// The voices of a show beside its host, as broadcast news does it.
@@ -361,6 +366,9 @@ struct ShowFile {
     jingles: JinglesFile,
     #[serde(default)]
     voices: VoicesFile,
+    watch: Option<WatchSettings>,
+    #[serde(default)]
+    push: PushSettings,
 }
 
 /// `[voices]`: the host (else `voice`), readers taking stories in turn, a quotes voice.
@@ -559,6 +567,8 @@ impl ShowFile {
             .problem()
             .or_else(|| self.encoder.problem())
             .or_else(|| self.rundown.problem())
+            .or_else(|| self.watch.as_ref().and_then(WatchSettings::problem))
+            .or_else(|| self.push.problem())
     }
 
     fn into_show(self, id: String, path: &Path, resources: Resources) -> Show {
@@ -586,6 +596,8 @@ impl ShowFile {
             rundown: self.rundown,
             loudness: self.loudness,
             encoder: self.encoder,
+            watch: self.watch,
+            push: self.push,
         }
     }
 }

@@ -10,6 +10,30 @@ use super::{html, IssueDate};
 /// Which item of a feed to read.
 pub const LATEST: &str = "latest";
 
+/// Every item of a feed with content, newest first: its guid (feed-rs's id: the guid, else
+/// one derived from the link) and its title.
+pub fn entries(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let feed = feed_rs::parser::parse(bytes)
+        .map_err(|e| format!("not a readable RSS or Atom feed ({e})"))?;
+    let mut entries: Vec<_> = feed
+        .entries
+        .iter()
+        .filter(|e| e.content.is_some() || e.summary.is_some())
+        .collect();
+    entries.sort_by_key(|e| std::cmp::Reverse(e.published.or(e.updated)));
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let title = e
+                .title
+                .as_ref()
+                .map(|t| t.content.clone())
+                .unwrap_or_default();
+            (e.id.clone(), title)
+        })
+        .collect())
+}
+
 /// Parses a feed and reads the chosen item as an HTML document.
 pub fn parse(bytes: &[u8], item: Option<&str>) -> Result<Document, String> {
     let feed = feed_rs::parser::parse(bytes)
