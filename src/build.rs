@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{IngestOptions, Issue, StoryKind};
 use crate::progress::Progress;
 use crate::publish::manifest::{Credit, Manifest, MANIFEST_VERSION};
-use crate::publish::{chapters, feed, transcript};
+use crate::publish::{chapters, feed, push, transcript};
 use crate::script::{self, Script};
 use crate::show::{Show, VoiceProfile};
 use crate::store::{Store, Swap};
@@ -171,8 +171,10 @@ pub async fn build_in_turn(
     let existing = Manifest::read(&out, &manifest_key).await?;
     if let Some(existing) = &existing {
         if existing.fingerprint == fingerprint && existing.files_present(&out).await? {
-            let feed = publish_in_turn(show, &base_url, &out, turn).await?;
+            let published = publish_in_turn(show, &base_url, &out, turn).await?;
             lap("publish", &mut timings);
+            let mut warnings = show.cover.problems()?;
+            warnings.extend(published.warnings);
             return Ok(BuildReport {
                 episode_id: id,
                 title: existing.title.clone(),
@@ -186,9 +188,9 @@ pub async fn build_in_turn(
                 up_to_date: true,
                 loudness: existing.loudness,
                 mp3: out.describe(&existing.audio_file),
-                feed,
+                feed: published.feed,
                 timings,
-                warnings: show.cover.problems()?,
+                warnings,
             });
         }
     }
@@ -287,12 +289,14 @@ pub async fn build_in_turn(
     drop(mastered.file);
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Audio(e.to_string()))?;
     out.put(&manifest_key, json).await?;
-    let feed = publish_in_turn(show, &base_url, &out, turn).await?;
+    let published = publish_in_turn(show, &base_url, &out, turn).await?;
     // The audio the feed named before is no longer named by it.
     if let Some(old) = existing.filter(|old| old.audio_file != manifest.audio_file) {
         out.delete(&old.audio_file).await?;
     }
     lap("publish", &mut timings);
+    let mut warnings = show.cover.problems()?;
+    warnings.extend(published.warnings);
 
     Ok(BuildReport {
         episode_id: id,
@@ -304,9 +308,9 @@ pub async fn build_in_turn(
         up_to_date: false,
         loudness: manifest.loudness,
         mp3: out.describe(&manifest.audio_file),
-        feed,
+        feed: published.feed,
         timings,
-        warnings: show.cover.problems()?,
+        warnings,
     })
 }
 
@@ -366,6 +370,17 @@ fn name_chapter_voices(show: &Show, script: &Script, chapters: &mut [mix::Chapte
     }
 }
 
+/// What rewriting a feed did.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The feed: a path or an `s3://` URL.
+    pub feed: String,
+    /// Whether it changed (then the show's hubs and hooks were told).
+    pub changed: bool,
+    /// Hubs or hooks that could not be told.
+    pub warnings: Vec<String>,
+}
+
 /// How many times a feed is rebuilt when other publishers keep writing it in between.
 const FEED_SWAPS: usize = 20;
 
@@ -378,7 +393,7 @@ const FEED_SWAPS: usize = 20;
 /// `If-None-Match: *` for the first feed); otherwise it is rebuilt. A local folder cannot
 /// compare versions, so its publishers take turns on a lock file instead. (A bucket that
 /// ignores conditional writes relies on the job queue's per-show lock.)
-pub async fn publish_feed(show: &Show, base_url: &str, out: &Store) -> Result<String> {
+pub async fn publish_feed(show: &Show, base_url: &str, out: &Store) -> Result<Published> {
     let _turn = FolderLock::take(out).await?;
     let cover_name = format!("cover.{}", show.cover.extension());
     put_if_changed(out, &cover_name, show.cover.bytes()?).await?;
@@ -393,7 +408,16 @@ pub async fn publish_feed(show: &Show, base_url: &str, out: &Store) -> Result<St
             for old in retired {
                 old.remove_files(out).await?;
             }
-            return Ok(out.describe(FEED));
+            let warnings = if unchanged {
+                Vec::new()
+            } else {
+                push::announce(&show.push, &feed::feed_url(base_url)).await
+            };
+            return Ok(Published {
+                feed: out.describe(FEED),
+                changed: !unchanged,
+                warnings,
+            });
         }
     }
     Err(Error::Store(crate::store::StoreError {
@@ -410,7 +434,7 @@ async fn publish_in_turn(
     base_url: &str,
     out: &Store,
     turn: Option<&dyn FeedTurn>,
-) -> Result<String> {
+) -> Result<Published> {
     let Some(turn) = turn else {
         return publish_feed(show, base_url, out).await;
     };

@@ -36,5 +36,5 @@ pub mod worker;
 
 pub use build::{
     build, build_in_turn, estimate, prepare, publish_feed, BuildOptions, BuildReport, FeedTurn,
-    Request,
+    Published, Request,
 };

@@ -271,8 +271,12 @@ async fn run(command: Command) -> Result<(), Error> {
             for warning in show.cover.problems()? {
                 eprintln!("warning: {warning}");
             }
-            let feed = audition::publish_feed(&show, base_url.trim_end_matches('/'), &out).await?;
-            say(&format!("Feed rebuilt: {feed}"))
+            let published =
+                audition::publish_feed(&show, base_url.trim_end_matches('/'), &out).await?;
+            for warning in &published.warnings {
+                eprintln!("warning: {warning}");
+            }
+            say(&format!("Feed rebuilt: {}", published.feed))
         }
         Command::Watch {
             show,

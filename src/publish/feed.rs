@@ -72,12 +72,24 @@ pub fn feed_xml(show: &Show, base_url: &str, cover_file: &str, episodes: &[Manif
         ..Default::default()
     });
     channel.set_atom_ext(rss::extension::atom::AtomExtension {
-        links: vec![rss::extension::atom::Link {
+        links: std::iter::once(rss::extension::atom::Link {
             href: feed_url.clone(),
             rel: "self".to_string(),
             mime_type: Some("application/rss+xml".to_string()),
             ..Default::default()
-        }],
+        })
+        // WebSub: the hubs subscribers may register with.
+        .chain(
+            show.push
+                .websub
+                .iter()
+                .map(|hub| rss::extension::atom::Link {
+                    href: hub.clone(),
+                    rel: "hub".to_string(),
+                    ..Default::default()
+                }),
+        )
+        .collect(),
     });
     channel.set_image(rss::Image {
         url: format!("{base_url}/{cover_file}"),

@@ -10,5 +10,6 @@ pub mod atomic;
 pub mod chapters;
 pub mod feed;
 pub mod manifest;
+pub mod push;
 pub mod serve;
 pub mod transcript;
