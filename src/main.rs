@@ -106,6 +106,12 @@ enum Command {
         /// Enqueue each new issue on this queue instead of building it here.
         #[arg(long, env = "AUDITION_QUEUE", hide_env_values = true)]
         queue: Option<String>,
+        /// Follow this feed (RSS or Atom URL), in place of the show's [watch] feed.
+        #[arg(long)]
+        feed: Option<String>,
+        /// Follow this drop folder, in place of the show's [watch] folder.
+        #[arg(long)]
+        folder: Option<PathBuf>,
     },
     /// Add the build of an issue to a job queue, for `audition worker` to do.
     Enqueue {
@@ -284,7 +290,16 @@ async fn run(command: Command) -> Result<(), Error> {
             out,
             cache,
             queue,
-        } => watch(&show, once, out, cache, queue.as_deref()).await,
+            feed,
+            folder,
+        } => {
+            let sources = audition::settings::WatchSettings {
+                feed,
+                folder,
+                ..Default::default()
+            };
+            watch(&show, once, out, cache, queue.as_deref(), sources).await
+        }
         Command::Enqueue {
             issue,
             out,
@@ -345,15 +360,18 @@ async fn watch(
     out: Option<String>,
     cache: Option<String>,
     queue: Option<&str>,
+    given: audition::settings::WatchSettings,
 ) -> Result<(), Error> {
     let show = Show::load(show_file)?;
-    let Some(settings) = show.watch.clone() else {
+    let mut settings = show.watch.clone().unwrap_or_default();
+    settings.feed = given.feed.or(settings.feed);
+    settings.folder = given.folder.or(settings.folder);
+    if let Some(problem) = settings.problem() {
         return Err(Error::Config {
             path: show_file.to_path_buf(),
-            message: "no [watch] table: name a feed = \"https://…\" or a folder = \"…\" to follow"
-                .into(),
+            message: format!("{problem} (or give --feed / --folder)"),
         });
-    };
+    }
     let queue = match queue {
         Some(url) => Some(Queue::connect(url).await?),
         None => None,

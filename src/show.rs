@@ -534,7 +534,16 @@ impl Show {
         for path in &file.lexicons {
             lexicon = lexicon.merged(Lexicon::load(&resolve(path))?);
         }
-        let file = ShowFile { base_url, ..file };
+        // A drop folder is named relative to the show file, like its other files.
+        let watch = file.watch.clone().map(|w| WatchSettings {
+            folder: w.folder.as_deref().map(resolve),
+            ..w
+        });
+        let file = ShowFile {
+            base_url,
+            watch,
+            ..file
+        };
         let resources = Resources {
             cover: Cover::File(cover),
             voice,
