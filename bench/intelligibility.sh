@@ -50,7 +50,7 @@ for profile in "${profiles[@]}"; do
     mp3=$(ls "$out"/public/episodes/*.mp3)
     $bin script "$issue" --show "$show" --voice "$profile" --json >"$out/script.json"
     python3 tests/ear/ear.py score "$mp3" --lang "$lang" --reference "$out/script.json" \
-      --cues "${mp3%.mp3}.vtt" >"$out/score.json"
+      --cues "$(ls "$out"/public/episodes/*.vtt)" >"$out/score.json"
     python3 - "$out/score.json" "$synthesis" "$name" "$lang" "$(basename "$issue" .txt)" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1])); synthesis = float(sys.argv[2] or 0)

@@ -5,6 +5,8 @@
 //! Needs the Postgres of `scripts/start-services` (or `AUDITION_TEST_POSTGRES`).
 //! Run: `cargo bench --bench workers` (after `cargo build --release`).
 
+#[path = "../tests/common/postgres.rs"]
+mod postgres;
 #[path = "../tests/common/vendor.rs"]
 mod vendor;
 
@@ -24,22 +26,6 @@ fn binary() -> PathBuf {
         "build the release binary first: cargo build --release"
     );
     release
-}
-
-async fn database(name: &str) -> String {
-    let url = std::env::var("AUDITION_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://audition:audition@127.0.0.1:5432/postgres".into());
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .expect("Postgres is running (scripts/start-services)");
-    tokio::spawn(connection);
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        client.execute(&statement, &[]).await.unwrap();
-    }
-    format!("{}/{name}", url.rsplit_once('/').unwrap().0)
 }
 
 /// Issue `n`: two stories of its own (no clip is shared between issues).
@@ -67,7 +53,7 @@ fn peak_kib(pid: u32) -> Option<u64> {
 
 async fn run(workers: usize, vendor: &Vendor) -> (f64, u64) {
     let dir = tempfile::tempdir().unwrap();
-    let queue = database(&format!("audition_bench_{workers}")).await;
+    let queue = postgres::fresh_database(&format!("bench_{workers}")).await;
     let voice = dir.path().join("cloud.toml");
     std::fs::write(
         &voice,

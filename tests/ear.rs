@@ -62,7 +62,7 @@ fn build_and_hear(dir: &Path, show: &str, issue: &str, voice: Option<&str>, lang
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "mp3"))
         .expect("an MP3 was published");
-    let vtt = mp3.with_extension("vtt");
+    let vtt = common::beside(&mp3, "vtt");
     let scored = std::process::Command::new("python3")
         .arg(root().join("tests/ear/ear.py"))
         .args(["score", mp3.to_str().unwrap(), "--lang", lang])

@@ -14,30 +14,6 @@ use std::time::{Duration, Instant};
 
 use common::vendor::{Service, Vendor, KEY};
 
-/// The server tests create their databases on.
-fn server_url() -> String {
-    std::env::var("AUDITION_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://audition:audition@127.0.0.1:5432/postgres".into())
-}
-
-/// A database of its own for one test; its URL.
-async fn fresh_database(name: &str) -> String {
-    let url = server_url();
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("Postgres at {url} is needed (.ci/run starts it): {e}"));
-    tokio::spawn(connection);
-    let db = format!("audition_{name}_{}", std::process::id());
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        format!("CREATE DATABASE {db}"),
-    ] {
-        client.execute(&statement, &[]).await.unwrap();
-    }
-    let (base, _) = url.rsplit_once('/').unwrap();
-    format!("{base}/{db}")
-}
-
 async fn client(url: &str) -> tokio_postgres::Client {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
@@ -145,7 +121,7 @@ async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn six_workers_publish_every_issue_once_even_when_two_are_killed() {
-    let queue = fresh_database("workers").await;
+    let queue = common::postgres::fresh_database("workers").await;
     let db = client(&queue).await;
     let vendor = Vendor::start_with_latency(Service::OpenAi, vec![], 300).await;
     let dir = tempfile::tempdir().unwrap();

@@ -82,12 +82,32 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     found
 }
 
-/// Every object under `prefix` of moto's bucket, read back with signed requests.
-fn objects(server: &S3Server, prefix: &str) -> BTreeMap<String, Vec<u8>> {
-    let _turn = ENV.lock().unwrap_or_else(|e| e.into_inner());
+/// Points this process's AWS variables at `server`, until the guard is dropped.
+fn server_env(server: &S3Server) -> std::sync::MutexGuard<'static, ()> {
+    let turn = ENV.lock().unwrap_or_else(|e| e.into_inner());
     for (key, value) in server.env() {
         std::env::set_var(key, value);
     }
+    turn
+}
+
+/// The sample issue built into `<dir>/public` with a folder cache; that folder.
+fn build_in_folder(dir: &Path) -> std::path::PathBuf {
+    let folder = dir.join("public");
+    let built = build(
+        None,
+        &dir.join("home-a"),
+        ISSUE,
+        folder.to_str().unwrap(),
+        dir.join("cache").to_str().unwrap(),
+    );
+    assert!(summary(&built).contains("7 clips synthesised"));
+    folder
+}
+
+/// Every object under `prefix` of moto's bucket, read back with signed requests.
+fn objects(server: &S3Server, prefix: &str) -> BTreeMap<String, Vec<u8>> {
+    let _turn = server_env(server);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let store = audition::store::Store::open(&format!("s3://pod/{prefix}")).unwrap();
@@ -115,15 +135,7 @@ fn summary(output: &Output) -> String {
 #[test]
 fn a_bucket_holds_the_same_files_and_bytes_as_a_folder_and_shares_its_clips() {
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("public");
-    let local = build(
-        None,
-        &dir.path().join("home-a"),
-        ISSUE,
-        folder.to_str().unwrap(),
-        dir.path().join("cache").to_str().unwrap(),
-    );
-    assert!(summary(&local).contains("7 clips synthesised"));
+    let folder = build_in_folder(dir.path());
     let expected = files(&folder);
     let keys: Vec<&String> = expected.keys().collect();
     assert!(
@@ -314,15 +326,7 @@ async fn sixteen_publishers(out: &str, manifest: &serde_json::Value) -> String {
 #[test]
 fn concurrent_publishers_never_lose_an_episode() {
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("public");
-    let built = build(
-        None,
-        &dir.path().join("home"),
-        ISSUE,
-        folder.to_str().unwrap(),
-        dir.path().join("cache").to_str().unwrap(),
-    );
-    summary(&built);
+    let folder = build_in_folder(dir.path());
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(folder.join("episodes/2026-11-02.json")).unwrap())
             .unwrap();
@@ -332,10 +336,7 @@ fn concurrent_publishers_never_lose_an_episode() {
         .build()
         .unwrap();
     let moto = S3Server::moto();
-    let _turn = ENV.lock().unwrap_or_else(|e| e.into_inner());
-    for (key, value) in moto.env() {
-        std::env::set_var(key, value);
-    }
+    let _turn = server_env(&moto);
     for out in [
         dir.path().join("shared").display().to_string(),
         "s3://pod/qant".to_string(),
@@ -355,10 +356,7 @@ fn concurrent_publishers_never_lose_an_episode() {
 #[test]
 fn a_write_on_a_stale_version_is_refused_where_the_store_compares() {
     let moto = S3Server::moto();
-    let _turn = ENV.lock().unwrap_or_else(|e| e.into_inner());
-    for (key, value) in moto.env() {
-        std::env::set_var(key, value);
-    }
+    let _turn = server_env(&moto);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         use audition::store::{Store, Swap};

@@ -373,7 +373,7 @@ fn kokoro_builds_an_episode_with_the_model_from_pypi() {
             "Kokoro-82M (voice jf_alpha)".to_string()
         )]
     );
-    let vtt = std::fs::read_to_string(episode.with_extension("vtt")).unwrap();
+    let vtt = std::fs::read_to_string(common::beside(&episode, "vtt")).unwrap();
     assert!(
         vtt.contains("They should cover a tenth of its demand."),
         "{vtt}"

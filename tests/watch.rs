@@ -160,7 +160,7 @@ async fn a_feed_that_gains_items_is_published_once_each() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drop_folder_through_the_queue_is_published_once_each() {
-    let queue = queue_database().await;
+    let queue = common::postgres::fresh_database("watch").await;
     let dir = tempfile::tempdir().unwrap();
     let inbox = dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
@@ -203,23 +203,4 @@ async fn a_drop_folder_through_the_queue_is_published_once_each() {
         watch(&show, &out, &cache, &["--queue", &queue]).await,
         "Nothing new"
     );
-}
-
-/// A fresh database on the test Postgres (see tests/queue.rs).
-async fn queue_database() -> String {
-    let url = std::env::var("AUDITION_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://audition:audition@127.0.0.1:5432/postgres".into());
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("Postgres at {url} is needed (scripts/start-services): {e}"));
-    tokio::spawn(connection);
-    let db = format!("audition_watch_{}", std::process::id());
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        format!("CREATE DATABASE {db}"),
-    ] {
-        client.execute(&statement, &[]).await.unwrap();
-    }
-    let (base, _) = url.rsplit_once('/').unwrap();
-    format!("{base}/{db}")
 }

@@ -2,6 +2,7 @@
 //! measuring loudness with a real EBU R128 meter.
 #![allow(dead_code)]
 
+pub mod postgres;
 pub mod s3;
 pub mod vendor;
 
@@ -126,4 +127,11 @@ pub fn episode_mp3(out: &Path, id: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("no manifest for episode {id} under {}: {e}", out.display()));
     let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     out.join(manifest["audio_file"].as_str().unwrap())
+}
+
+/// A file published beside an episode's MP3 (`<date>.<version>.mp3` → `<date>.<extension>`).
+pub fn beside(mp3: &Path, extension: &str) -> PathBuf {
+    let name = mp3.file_name().unwrap().to_string_lossy();
+    let date = name.split('.').next().unwrap();
+    mp3.with_file_name(format!("{date}.{extension}"))
 }
