@@ -375,9 +375,7 @@ fn name_chapter_voices(show: &Show, script: &Script, chapters: &mut [mix::Chapte
 pub struct Published {
     /// The feed: a path or an `s3://` URL.
     pub feed: String,
-    /// Whether it changed (then the show's hubs and hooks were told).
-    pub changed: bool,
-    /// Hubs or hooks that could not be told.
+    /// Hubs or hooks that could not be told (they are told only when the feed changed).
     pub warnings: Vec<String>,
 }
 
@@ -415,7 +413,6 @@ pub async fn publish_feed(show: &Show, base_url: &str, out: &Store) -> Result<Pu
             };
             return Ok(Published {
                 feed: out.describe(FEED),
-                changed: !unchanged,
                 warnings,
             });
         }

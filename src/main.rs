@@ -202,11 +202,7 @@ impl IssueArgs {
     }
 
     /// Reads the issue, then loads its show (or the built-in one in the issue's language).
-    async fn load(self) -> Result<(Issue, Show), Error> {
-        self.load_borrowed().await
-    }
-
-    async fn load_borrowed(&self) -> Result<(Issue, Show), Error> {
+    async fn load(&self) -> Result<(Issue, Show), Error> {
         audition::prepare(&self.request()).await
     }
 }
@@ -440,7 +436,7 @@ async fn enqueue(
 ) -> Result<(), Error> {
     // Read here, as a build would, so that a bad issue or show is refused now, not later
     // on a worker.
-    let (read, show) = issue.load_borrowed().await?;
+    let (read, show) = issue.load().await?;
     let show_file = issue
         .show
         .as_ref()

@@ -9,17 +9,17 @@
 //! the issues the first run chose not to build (`backfill` builds only the newest).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::build::{build, prepare, BuildOptions, Request};
 use crate::error::{Error, Result};
-use crate::progress::Silent;
 use crate::publish::manifest::Manifest;
 use crate::queue::{JobSpec, Queue};
 use crate::settings::WatchSettings;
 use crate::store::Store;
+use crate::worker::build_spec;
 
 /// Where a watcher's issues go.
 pub struct Target<'a> {
@@ -39,9 +39,10 @@ struct Found {
     source: String,
     /// Shown to the producer.
     label: String,
-    /// The bytes and the name they are read under (its extension names the format).
+    /// The bytes and the name they are read under (its extension names the format); a
+    /// feed's items share the one copy of the feed.
     file_name: String,
-    bytes: Vec<u8>,
+    bytes: Arc<[u8]>,
     /// For a feed, the item's guid.
     item: Option<String>,
 }
@@ -181,38 +182,24 @@ enum Taken {
 
 /// Builds one found issue here, or queues it.
 async fn take(issue: &Found, target: &Target<'_>) -> Result<Taken> {
+    let spec = JobSpec {
+        show: target.show_file.display().to_string(),
+        issue: issue.label.clone(),
+        issue_file: Some((issue.file_name.clone(), issue.bytes.to_vec())),
+        item: issue.item.clone(),
+        out: target.out.clone(),
+        cache: target.cache.clone(),
+        source: Some(issue.source.clone()),
+        max_attempts: 3,
+        ..JobSpec::default()
+    };
     if let Some(queue) = target.queue {
-        let spec = JobSpec {
-            show: target.show_file.display().to_string(),
-            issue: issue.label.clone(),
-            issue_file: Some((issue.file_name.clone(), issue.bytes.clone())),
-            item: issue.item.clone(),
-            out: target.out.clone(),
-            cache: target.cache.clone(),
-            source: Some(issue.source.clone()),
-            max_attempts: 3,
-            ..JobSpec::default()
-        };
         return Ok(match queue.enqueue(&spec).await? {
             Some(id) => Taken::Queued(id),
             None => Taken::AlreadyQueued,
         });
     }
-    let scratch = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
-    let path = scratch.path().join(&issue.file_name);
-    std::fs::write(&path, &issue.bytes).map_err(|e| Error::io(&path, e))?;
-    let request = Request {
-        issue: path.display().to_string(),
-        show: Some(target.show_file.clone()),
-        item: issue.item.clone(),
-        ..Request::default()
-    };
-    let (read, show) = prepare(&request).await?;
-    let options = BuildOptions {
-        source: Some(issue.source.clone()),
-        ..BuildOptions::new(&target.out, &target.cache)
-    };
-    let report = build(&show, &read, &options, &Silent).await?;
+    let report = build_spec(&spec, None).await?;
     Ok(Taken::Built(report.episode_id))
 }
 
@@ -272,13 +259,14 @@ async fn fetch_feed(url: &str, state: &State) -> Result<FeedAnswer> {
         return Err(fail("the feed is larger than an issue may be".into()));
     }
     let items = crate::ingest::feed::entries(&bytes).map_err(fail)?;
+    let bytes: Arc<[u8]> = bytes.to_vec().into();
     let found = items
         .into_iter()
         .map(|(guid, title)| Found {
             source: format!("feed:{guid}"),
             label: format!("{url} « {title} »"),
             file_name: "feed.xml".into(),
-            bytes: bytes.to_vec(),
+            bytes: bytes.clone(),
             item: Some(guid),
         })
         .collect();
@@ -319,7 +307,7 @@ fn read_folder(folder: &Path) -> Result<Vec<Found>> {
                 source: format!("file:{name}"),
                 label: path.display().to_string(),
                 file_name: name,
-                bytes,
+                bytes: bytes.into(),
                 item: None,
             })
         })

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::build::{build_in_turn, prepare, BuildOptions, FeedTurn, Request};
+use crate::build::{build_in_turn, prepare, BuildOptions, BuildReport, FeedTurn, Request};
 use crate::error::{Error, Result};
 use crate::progress::Silent;
-use crate::queue::{Job, Queue};
+use crate::queue::{Job, JobSpec, Queue};
 
 /// How a worker behaves.
 #[derive(Debug, Clone)]
@@ -164,9 +164,14 @@ async fn run(queue: &Queue, job: &Job) -> Outcome {
 }
 
 async fn build_job(queue: &Queue, job: &Job) -> Result<(String, bool)> {
-    let spec = &job.spec;
-    // An issue carried by the job is read from a scratch copy under its own name (its
-    // extension says its format).
+    let report = build_spec(&job.spec, Some(&QueueTurn(queue))).await?;
+    Ok((report.episode_id, report.up_to_date))
+}
+
+/// Builds what a job asks, here: the issue carried by the job is read from a scratch copy
+/// under its own name (its extension says its format), the show from the worker's layout.
+/// `audition watch` builds what it finds the same way when it has no queue.
+pub async fn build_spec(spec: &JobSpec, turn: Option<&dyn FeedTurn>) -> Result<BuildReport> {
     let scratch = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
     let issue = match &spec.issue_file {
         Some((name, body)) => {
@@ -192,8 +197,7 @@ async fn build_job(queue: &Queue, job: &Job) -> Result<(String, bool)> {
         source: spec.source.clone(),
         ..BuildOptions::new(&spec.out, &spec.cache)
     };
-    let report = build_in_turn(&show, &issue, &options, &Silent, Some(&QueueTurn(queue))).await?;
-    Ok((report.episode_id, report.up_to_date))
+    build_in_turn(&show, &issue, &options, &Silent, turn).await
 }
 
 /// `base` doubled for each try already made, at most an hour.

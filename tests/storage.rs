@@ -123,6 +123,25 @@ fn objects(server: &S3Server, prefix: &str) -> BTreeMap<String, Vec<u8>> {
     })
 }
 
+/// `stored` holds exactly the files of `expected`, byte for byte.
+fn assert_same_files(
+    expected: &BTreeMap<String, Vec<u8>>,
+    stored: &BTreeMap<String, Vec<u8>>,
+    server: &str,
+) {
+    assert_eq!(
+        stored.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{server} holds the folder's files"
+    );
+    for (key, bytes) in expected {
+        assert!(
+            stored[key] == *bytes,
+            "{key} differs between the folder and {server}"
+        );
+    }
+}
+
 fn summary(output: &Output) -> String {
     assert!(
         output.status.success(),
@@ -156,18 +175,7 @@ fn a_bucket_holds_the_same_files_and_bytes_as_a_folder_and_shares_its_clips() {
         said.contains("7 clips synthesised") && said.contains("s3://pod/qant/feed.xml"),
         "{said}"
     );
-    let stored = files(&s3s.object_file("qant"));
-    assert_eq!(
-        stored.keys().collect::<Vec<_>>(),
-        keys,
-        "s3s-fs holds the folder's files"
-    );
-    for (key, bytes) in &expected {
-        assert!(
-            stored[key] == *bytes,
-            "{key} differs between the folder and s3s-fs"
-        );
-    }
+    assert_same_files(&expected, &files(&s3s.object_file("qant")), "s3s-fs");
     // s3s-fs keeps the headers an object was written with beside it.
     let metadata = |key: &str| {
         let b64 =
@@ -216,18 +224,7 @@ fn a_bucket_holds_the_same_files_and_bytes_as_a_folder_and_shares_its_clips() {
         "s3://pod/cache",
     );
     assert!(summary(&built).contains("7 clips synthesised"));
-    let stored = objects(&moto, "qant");
-    assert_eq!(
-        stored.keys().collect::<Vec<_>>(),
-        keys,
-        "moto holds the folder's files"
-    );
-    for (key, bytes) in &expected {
-        assert!(
-            stored[key] == *bytes,
-            "{key} differs between the folder and moto"
-        );
-    }
+    assert_same_files(&expected, &objects(&moto, "qant"), "moto");
 }
 
 #[test]
