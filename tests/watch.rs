@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 
-/// One item as Substack's RSS carries it (`guid isPermaLink="false"`, `content:encoded`).
+/// One item as Substack's RSS carries it (`guid isPermaLink="false"` holding the post URL,
+/// CDATA title and description, `dc:creator`, `content:encoded`): the shape of
+/// tests/fixtures/platforms/substack-feed.xml, itself written after Substack's own feeds.
 fn item(n: u32, date: &str, day: &str) -> String {
     format!(
         r#"<item><title><![CDATA[La lettre n° {n}]]></title><description><![CDATA[Trois nouvelles de la semaine.]]></description><link>https://lettre.example.com/p/lettre-{n}</link><guid isPermaLink="false">https://lettre.example.com/p/lettre-{n}</guid><dc:creator><![CDATA[La rédaction]]></dc:creator><pubDate>{day}, {date} 07:00:00 GMT</pubDate><content:encoded><![CDATA[<h1>La lettre n° {n}</h1><p>Bonjour à toutes et à tous.</p><h2>Le port compte ses navires</h2><p>Les capteurs ont vu passer {n}2 navires cette semaine, un record pour la saison.</p><h2>Une ville sans voitures</h2><p>Le centre reste piéton le dimanche depuis {n} semaines, et les commerces s'en félicitent.</p>]]></content:encoded></item>"#
