@@ -37,6 +37,10 @@ pub enum Error {
     #[error("job queue: {0}")]
     Queue(String),
 
+    /// A watched mailbox could not be reached, refused the login or sent something unusable.
+    #[error("mailbox {0}")]
+    Mailbox(String),
+
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -56,6 +60,7 @@ impl Error {
             | Error::Audio(_)
             | Error::Store(_)
             | Error::Queue(_)
+            | Error::Mailbox(_)
             | Error::Io { .. } => 2,
         }
     }

@@ -88,8 +88,8 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
-    /// Follow the sources of a show's [watch] (a feed, a drop folder) and build each new
-    /// issue once; polls every interval_minutes unless --once.
+    /// Follow the sources of a show's [watch] (a feed, a mailbox, a drop folder) and build
+    /// each new issue once; polls every interval_minutes unless --once.
     Watch {
         /// The show file, with its [watch] table.
         #[arg(long)]
@@ -109,6 +109,13 @@ enum Command {
         /// Follow this feed (RSS or Atom URL), in place of the show's [watch] feed.
         #[arg(long)]
         feed: Option<String>,
+        /// Follow this mailbox (imaps://user@host/INBOX; the password from
+        /// AUDITION_IMAP_PASSWORD), in place of the show's [watch] imap.
+        #[arg(long)]
+        imap: Option<String>,
+        /// Keep only the e-mails from this sender (an address, or @domain).
+        #[arg(long)]
+        from: Option<String>,
         /// Follow this drop folder, in place of the show's [watch] folder.
         #[arg(long)]
         folder: Option<PathBuf>,
@@ -287,10 +294,14 @@ async fn run(command: Command) -> Result<(), Error> {
             cache,
             queue,
             feed,
+            imap,
+            from,
             folder,
         } => {
             let sources = audition::settings::WatchSettings {
                 feed,
+                imap,
+                from,
                 folder,
                 ..Default::default()
             };
@@ -361,11 +372,13 @@ async fn watch(
     let show = Show::load(show_file)?;
     let mut settings = show.watch.clone().unwrap_or_default();
     settings.feed = given.feed.or(settings.feed);
+    settings.imap = given.imap.or(settings.imap);
+    settings.from = given.from.or(settings.from);
     settings.folder = given.folder.or(settings.folder);
     if let Some(problem) = settings.problem() {
         return Err(Error::Config {
             path: show_file.to_path_buf(),
-            message: format!("{problem} (or give --feed / --folder)"),
+            message: format!("{problem} (or give --feed / --imap / --folder)"),
         });
     }
     let queue = match queue {

@@ -15,7 +15,8 @@ pub struct WatchSettings {
     pub feed: Option<String>,
     /// A mailbox: `imaps://user@host:993/INBOX` (password from `AUDITION_IMAP_PASSWORD`).
     pub imap: Option<String>,
-    /// Only e-mails from this sender (an address, or a part of one: `@example.com`).
+    /// Only e-mails from this sender: an address, or `@example.com` for any address of that
+    /// domain or its subdomains.
     pub from: Option<String>,
     /// A drop folder of `.eml`, `.md`, `.html` and `.txt` files.
     pub folder: Option<PathBuf>,

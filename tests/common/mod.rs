@@ -2,6 +2,7 @@
 //! measuring loudness with a real EBU R128 meter.
 #![allow(dead_code)]
 
+pub mod imap;
 pub mod postgres;
 pub mod s3;
 pub mod vendor;

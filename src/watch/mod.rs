@@ -1,12 +1,16 @@
 //! `audition watch`: follows the sources a show names in `[watch]` — the newsletter's RSS or
-//! Atom feed, a drop folder — and builds (or, with a queue, enqueues) each new issue once.
+//! Atom feed, an IMAP mailbox, a drop folder — and builds (or, with a queue, enqueues) each
+//! new issue once.
 //!
 //! What is done is read from the published manifests, which keep each issue's source (a
-//! feed item's guid, a dropped file's name), so a rerun, a restart or a second watcher never
-//! publishes an issue twice; with a queue, a job per source is queued at most once. The
-//! little state a watcher keeps between runs lives beside the feed in the published store
-//! (`.audition/watch.json`): the feed's ETag and Last-Modified for conditional requests, and
-//! the issues the first run chose not to build (`backfill` builds only the newest).
+//! feed item's guid, an e-mail's Message-ID, a dropped file's name), so a rerun, a restart or
+//! a second watcher never publishes an issue twice; with a queue, a job per source is queued
+//! at most once. The little state a watcher keeps between runs lives beside the feed in the
+//! published store (`.audition/watch.json`): the feed's ETag and Last-Modified for
+//! conditional requests, the mailbox's UIDVALIDITY and last UID, and the issues a source's
+//! first look chose not to build (`backfill` builds only the newest).
+
+mod imap;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,7 +39,7 @@ pub struct Target<'a> {
 /// An issue found in a source.
 #[derive(Debug, Clone)]
 struct Found {
-    /// `feed:<guid>` or `file:<name>`: what the manifest keeps.
+    /// `feed:<guid>`, `mail:<Message-ID>` or `file:<name>`: what the manifest keeps.
     source: String,
     /// Shown to the producer.
     label: String,
@@ -64,12 +68,43 @@ pub struct WatchReport {
 /// The watcher's memory between runs.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct State {
-    /// Whether a first run happened (backfill applies only to it).
+    /// Whether a first run happened, in the first version of this file, which knew only
+    /// feeds and folders.
+    #[serde(default)]
     started: bool,
+    /// The kinds of source (`feed`, `mail`, `file`) already looked at once: backfill
+    /// applies to a source's first look only.
+    #[serde(default)]
+    begun: Vec<String>,
+    #[serde(default)]
     feed_etag: Option<String>,
+    #[serde(default)]
     feed_last_modified: Option<String>,
-    /// Sources the first run chose not to build.
+    /// Where the last look at the mailbox stopped.
+    #[serde(default)]
+    mail: Option<MailState>,
+    /// Sources a first look chose not to build.
+    #[serde(default)]
     skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct MailState {
+    /// The mailbox (its URL, no password), so that another one starts afresh.
+    mailbox: String,
+    uid_validity: u32,
+    last_uid: u32,
+}
+
+impl State {
+    fn has_begun(&self, kind: &str) -> bool {
+        self.begun.iter().any(|k| k == kind) || (self.started && kind != "mail")
+    }
+}
+
+/// The kind of a source: what comes before the colon of `feed:…`, `mail:…`, `file:…`.
+fn kind_of(source: &str) -> &str {
+    source.split(':').next().unwrap_or_default()
 }
 
 const STATE: &str = ".audition/watch.json";
@@ -81,9 +116,14 @@ pub async fn watch_once(settings: &WatchSettings, target: &Target<'_>) -> Result
         Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
         None => State::default(),
     };
+    let mailbox = match &settings.imap {
+        Some(url) => Some(open_mailbox(url, &target.show_file)?),
+        None => None,
+    };
     let mut report = WatchReport::default();
     let mut found = Vec::new();
     let mut feed_validators = None;
+    let mut mail_seen = None;
     if let Some(url) = &settings.feed {
         match fetch_feed(url, &state).await? {
             FeedAnswer::NotModified => report.unchanged += 1,
@@ -93,14 +133,25 @@ pub async fn watch_once(settings: &WatchSettings, target: &Target<'_>) -> Result
             }
         }
     }
+    if let Some((mailbox, password)) = &mailbox {
+        let since = state
+            .mail
+            .as_ref()
+            .filter(|m| m.mailbox == mailbox.label())
+            .map(|m| imap::Seen {
+                validity: m.uid_validity,
+                last_uid: m.last_uid,
+            });
+        let look = imap::look(mailbox, password, settings.from.as_deref(), since).await?;
+        found.extend(look.found);
+        mail_seen = Some(MailState {
+            mailbox: mailbox.label(),
+            uid_validity: look.seen.validity,
+            last_uid: look.seen.last_uid,
+        });
+    }
     if let Some(folder) = &settings.folder {
         found.extend(read_folder(folder)?);
-    }
-    if settings.imap.is_some() {
-        return Err(Error::Input {
-            path: target.show_file.clone(),
-            message: "[watch] imap: mailboxes are not followed by this version yet; use a feed or a drop folder".into(),
-        });
     }
 
     let done: Vec<String> = Manifest::read_all(&out)
@@ -108,10 +159,17 @@ pub async fn watch_once(settings: &WatchSettings, target: &Target<'_>) -> Result
         .into_iter()
         .filter_map(|m| m.source)
         .collect();
-    if !state.started {
-        // The first run considers only the newest issues of each source, built or not.
-        found = backfill(found, settings.backfill(), &done, &mut state, &mut report);
-    }
+    // A source's first look considers only its newest issues, built or not.
+    let (first, mut found): (Vec<Found>, Vec<Found>) = found
+        .into_iter()
+        .partition(|f| !state.has_begun(kind_of(&f.source)));
+    found.extend(backfill(
+        first,
+        settings.backfill(),
+        &done,
+        &mut state,
+        &mut report,
+    ));
     let mut new: Vec<Found> = found
         .into_iter()
         .filter(|f| !done.contains(&f.source) && !state.skipped.contains(&f.source))
@@ -126,20 +184,33 @@ pub async fn watch_once(settings: &WatchSettings, target: &Target<'_>) -> Result
             Err(e) => report.failed.push((issue.label.clone(), e.to_string())),
         }
     }
-    state.started = true;
-    // The feed's validators are kept only when all its new items were taken, so that a
-    // failed one is seen again next time.
-    if let Some((etag, last_modified)) = feed_validators.filter(|_| report.failed.is_empty()) {
-        state.feed_etag = etag;
-        state.feed_last_modified = last_modified;
+    for (kind, given) in [
+        ("feed", settings.feed.is_some()),
+        ("mail", settings.imap.is_some()),
+        ("file", settings.folder.is_some()),
+    ] {
+        if given && !state.has_begun(kind) {
+            state.begun.push(kind.to_string());
+        }
+    }
+    // Where the feed and the mailbox stopped is kept only when all their new issues were
+    // taken, so that a failed one is seen again next time.
+    if report.failed.is_empty() {
+        if let Some((etag, last_modified)) = feed_validators {
+            state.feed_etag = etag;
+            state.feed_last_modified = last_modified;
+        }
+        if let Some(seen) = mail_seen {
+            state.mail = Some(seen);
+        }
     }
     let json = serde_json::to_vec_pretty(&state).map_err(|e| Error::Audio(e.to_string()))?;
     out.put(STATE, json).await?;
     Ok(report)
 }
 
-/// Keeps the newest `count` issues of each source (feed, folder); the others, if not built
-/// already, are remembered as left out.
+/// Keeps the newest `count` issues of each source (feed, mailbox, folder); the others, if not
+/// built already, are remembered as left out.
 fn backfill(
     found: Vec<Found>,
     count: usize,
@@ -150,12 +221,7 @@ fn backfill(
     let mut kept = Vec::new();
     let mut seen: Vec<(String, usize)> = Vec::new();
     for issue in found {
-        let kind = issue
-            .source
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let kind = kind_of(&issue.source).to_string();
         let index = match seen.iter().position(|(k, _)| *k == kind) {
             Some(i) => i,
             None => {
@@ -172,6 +238,26 @@ fn backfill(
         }
     }
     kept
+}
+
+/// The mailbox `[watch] imap` names and its password, or what is wrong with them.
+fn open_mailbox(url: &str, show_file: &Path) -> Result<(imap::Mailbox, String)> {
+    let mailbox = imap::Mailbox::parse(url)
+        .map_err(|m| Error::config(show_file, format!("[watch] imap: {m}")))?;
+    let password = std::env::var(imap::PASSWORD_VARIABLE)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| {
+            Error::config(
+                show_file,
+                format!(
+                    "[watch] imap: set {} to the password of {}",
+                    imap::PASSWORD_VARIABLE,
+                    mailbox.label()
+                ),
+            )
+        })?;
+    Ok((mailbox, password))
 }
 
 enum Taken {
