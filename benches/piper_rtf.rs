@@ -26,7 +26,7 @@ async fn main() {
     let loading = Instant::now();
     let engine = audition::synth::engine_for(&show.voice).unwrap();
     let load_s = loading.elapsed().as_secs_f64();
-    let script = audition::script::build_with(&issue, &show, None);
+    let script = audition::script::build_with(&issue, &show.script_settings(), None);
 
     let mut audio_s = 0.0;
     let mut chars = 0;

@@ -151,8 +151,8 @@ pub async fn build_in_turn(
         clock = Instant::now();
     };
 
-    let engines = synth::engines_for(show)?;
-    let script = script::build_with(issue, show, None);
+    let engines = synth::engines_for(&show.voices())?;
+    let script = script::build_with(issue, &show.script_settings(), None);
     let out = Store::open(&options.out)?;
     let cache = ClipCache::open(&options.cache)?;
     let base_url = options
@@ -317,8 +317,8 @@ pub async fn build_in_turn(
 /// What building `issue` would ask of the show's engine: requests, billed characters and
 /// estimated cost, counting only clips not already in the cache. Nothing is synthesised.
 pub async fn estimate(show: &Show, issue: &Issue, cache: &str) -> Result<cost::Estimate> {
-    let engines = synth::engines_for(show)?;
-    let script = script::build_with(issue, show, None);
+    let engines = synth::engines_for(&show.voices())?;
+    let script = script::build_with(issue, &show.script_settings(), None);
     let cache = ClipCache::open(cache)?;
     cache
         .fetch(&synth::clip_keys(&script, &engines, &cache))
@@ -433,7 +433,9 @@ async fn publish_in_turn(
     turn: Option<&dyn FeedTurn>,
 ) -> Result<Published> {
     let Some(turn) = turn else {
-        return publish_feed(show, base_url, out).await;
+        let mut published = publish_feed(show, base_url, out).await?;
+        published.warnings.extend(unguarded(out).await);
+        return Ok(published);
     };
     turn.begin(out.location()).await?;
     let published = publish_feed(show, base_url, out).await;
@@ -441,6 +443,36 @@ async fn publish_in_turn(
     let feed = published?;
     ended?;
     Ok(feed)
+}
+
+/// A warning when a bucket is published to without a queue's turn and ignores conditional
+/// writes (Garage 2.5 and s3s-fs 0.14 do): then nothing keeps two publishers at once from
+/// losing an episode. Each bucket is probed once per process; a failed probe says nothing.
+async fn unguarded(out: &Store) -> Option<String> {
+    static PROBED: std::sync::Mutex<Vec<(String, bool)>> = std::sync::Mutex::new(Vec::new());
+    if out.folder().is_some() {
+        return None;
+    }
+    let known = PROBED
+        .lock()
+        .ok()?
+        .iter()
+        .find(|(l, _)| l == out.location())
+        .map(|(_, c)| *c);
+    let compares = match known {
+        Some(c) => c,
+        None => {
+            let c = out.compares_versions().await.ok()?;
+            PROBED.lock().ok()?.push((out.location().to_string(), c));
+            c
+        }
+    };
+    (!compares).then(|| {
+        format!(
+            "{} ignores conditional writes (If-Match): two publishers at once could lose an episode; publish to it through `audition enqueue` and `audition worker`, whose queue takes turns on the feed",
+            out.location()
+        )
+    })
 }
 
 /// The feed's key in a published store.

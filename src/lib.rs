@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod atomic;
 pub mod audio;
 mod build;
 pub mod error;

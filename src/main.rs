@@ -168,9 +168,10 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
-    /// Serve a published folder over HTTP (HEAD, Range, conditional requests).
+    /// Serve a published folder or bucket (s3://bucket/prefix) over HTTP (HEAD, Range,
+    /// conditional requests).
     Serve {
-        dir: PathBuf,
+        location: String,
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
     },
@@ -332,12 +333,9 @@ async fn run(command: Command) -> Result<(), Error> {
             worker(&queue, &settings).await
         }
         Command::Jobs { queue, limit } => jobs(&queue, limit).await,
-        Command::Serve { dir, addr } => {
-            eprintln!(
-                "Serving {} on http://{addr}/ (Ctrl-C to stop)",
-                dir.display()
-            );
-            audition::publish::serve::serve(&dir, addr).await
+        Command::Serve { location, addr } => {
+            eprintln!("Serving {location} on http://{addr}/ (Ctrl-C to stop)");
+            audition::publish::serve::serve(&location, addr).await
         }
     }
 }
@@ -762,7 +760,7 @@ fn language_lines(choice: &audition::synth::choice::Choice) -> Vec<String> {
 /// `audition script`: SSML per story, as text or JSON.
 async fn script(issue: IssueArgs, json: bool, flavor: Option<Flavor>) -> Result<(), Error> {
     let (issue, show) = issue.load().await?;
-    let script = audition::script::build_with(&issue, &show, flavor);
+    let script = audition::script::build_with(&issue, &show.script_settings(), flavor);
     let voices = show.voices();
     let voice = |s: &audition::script::Segment| voices[s.voice].1.name.clone();
     if json {

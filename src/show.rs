@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::audio::encode::EncoderSettings;
-use crate::audio::loudness::LoudnessTarget;
-use crate::audio::mix::RundownTimes;
 use crate::error::{Error, Result};
 use crate::script::lexicon::Lexicon;
-use crate::settings::{PushSettings, WatchSettings};
+pub use crate::settings::{
+    primary_language, relative_to, Cast, EngineOptions, Jingles, Role, VoiceProfile,
+};
+use crate::settings::{EncoderSettings, LoudnessTarget, PushSettings, RundownTimes, WatchSettings};
 
 /// A podcast show: the channel metadata of its feed and the settings of its episodes.
 #[derive(Debug, Clone)]
@@ -61,35 +61,6 @@ pub struct Show {
     pub push: PushSettings,
 }
 
-/// The voices of a show beside its host, as broadcast news does it.
-#[derive(Debug, Clone, Default)]
-pub struct Cast {
-    /// Read the stories, in turn, story by story (the host reads them when there are none).
-    pub readers: Vec<VoiceProfile>,
-    /// Reads quotations.
-    pub quotes: Option<VoiceProfile>,
-}
-
-/// What a voice does in an episode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Host,
-    Reader,
-    Quotes,
-}
-
-impl Role {
-    /// The role in the Podcasting 2.0 taxonomy (`podcast:person role`, group cast).
-    pub fn podcast_role(self) -> &'static str {
-        match self {
-            Role::Host => "host",
-            Role::Reader => "narrator",
-            Role::Quotes => "voice actor",
-        }
-    }
-}
-
 impl Show {
     /// Every voice of the show with its role: the host first, then the readers, then the
     /// quotes voice. A segment's `voice` is an index into this list.
@@ -98,6 +69,16 @@ impl Show {
         voices.extend(self.cast.readers.iter().map(|v| (Role::Reader, v)));
         voices.extend(self.cast.quotes.iter().map(|v| (Role::Quotes, v)));
         voices
+    }
+
+    /// What the script stage is given: the title, the language, the lexicon and the voices.
+    pub fn script_settings(&self) -> crate::script::ScriptSettings<'_> {
+        crate::script::ScriptSettings {
+            title: &self.title,
+            language: &self.language,
+            lexicon: &self.lexicon,
+            voices: self.voices(),
+        }
     }
 
     /// Every voice, mutably, in the order of [`Show::voices`].
@@ -221,117 +202,6 @@ const FRENCH_VOICE: &str = include_str!("../voices/fr-espeak.toml");
 const ENGLISH_VOICE: &str = include_str!("../voices/en-espeak.toml");
 const FRENCH_LEXICON: &str = include_str!("../voices/lexicons/fr.pls");
 const ENGLISH_LEXICON: &str = include_str!("../voices/lexicons/en.pls");
-
-/// Optional jingle files; a missing one is generated in code.
-#[derive(Debug, Clone, Default)]
-pub struct Jingles {
-    pub intro: Option<PathBuf>,
-    /// Stinger between stories.
-    pub transition: Option<PathBuf>,
-    /// Section sting before the briefs.
-    pub sting: Option<PathBuf>,
-    pub outro: Option<PathBuf>,
-    /// Music bed under the opening, ducked under the voice (none by default).
-    pub bed: Option<PathBuf>,
-}
-
-impl Jingles {
-    /// Every file named, in a fixed order.
-    pub fn files(&self) -> impl Iterator<Item = &PathBuf> {
-        [
-            &self.intro,
-            &self.transition,
-            &self.sting,
-            &self.outro,
-            &self.bed,
-        ]
-        .into_iter()
-        .flatten()
-    }
-}
-
-/// A voice: which engine speaks and how.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VoiceProfile {
-    /// Profile name (the file stem).
-    pub name: String,
-    /// The profile file.
-    pub path: PathBuf,
-    /// Engine name, e.g. `espeak`.
-    pub engine: String,
-    /// Engine-specific voice identifier, e.g. `fr` for espeak-ng.
-    pub voice: String,
-    /// BCP 47 language tag of the voice.
-    pub language: String,
-    /// Speaking rate as a multiple of the engine's default (1.0 = default).
-    pub rate: f32,
-    /// Pitch shift in semitones (0 = the voice's own pitch).
-    pub pitch: f32,
-    /// How the voice is credited in the feed (`podcast:person`, role narrator).
-    pub credit: Option<String>,
-    /// Engine settings beyond the voice itself.
-    pub options: EngineOptions,
-}
-
-/// Engine-specific settings of a voice profile; each engine reads those it knows and has a
-/// default for every one the vendor has a default for.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EngineOptions {
-    /// Piper: the `.onnx` voice model (relative to the profile); HTTP engines: the vendor's
-    /// model name.
-    pub model: Option<String>,
-    /// HTTP engines: the service's base URL (how tests point an engine at 127.0.0.1).
-    pub base_url: Option<String>,
-    /// Azure and Amazon Polly: the service region.
-    pub region: Option<String>,
-    /// The audio format asked of the engine (`pcm`, `wav`, `mp3`).
-    pub format: Option<String>,
-    /// The sample rate asked of the engine, Hz.
-    pub sample_rate: Option<u32>,
-    /// Piper: speaker id of a multi-speaker model.
-    pub speaker: Option<i64>,
-    /// Piper: phoneme length (above 1 is slower) and the two noise scales.
-    pub length_scale: Option<f32>,
-    pub noise_scale: Option<f32>,
-    pub noise_w: Option<f32>,
-    /// Piper: silence after each sentence, ms.
-    pub sentence_silence_ms: Option<u32>,
-    /// Piper and Kokoro: path to `libonnxruntime.so` (else `ORT_DYLIB_PATH`).
-    pub onnxruntime: Option<PathBuf>,
-    /// Kokoro: the voices' style vectors (`.npz` of 510×256 arrays, or one voice's raw
-    /// float32 `.bin`), relative to the profile.
-    pub styles: Option<String>,
-    /// Kokoro: the model's phoneme vocabulary (`vocab.json`, or a config.json with `vocab`).
-    pub vocab: Option<String>,
-    /// Piper and Kokoro: the espeak-ng voice that phonemises the text (Piper: its config's).
-    pub phonemizer: Option<String>,
-    /// Requests (or local syntheses) at once.
-    pub concurrency: Option<usize>,
-    /// HTTP engines: seconds before a request is abandoned (and tried again).
-    pub timeout_s: Option<f64>,
-    /// HTTP engines: how many times a failed request is tried again.
-    pub retries: Option<u32>,
-    /// Price per million billed characters, overriding the price table.
-    pub price_per_million_chars: Option<f64>,
-}
-
-impl VoiceProfile {
-    /// The voice's credit: the profile's own, or the engine and voice it names.
-    pub fn credit(&self) -> String {
-        self.credit.clone().unwrap_or_else(|| {
-            let engine = match self.engine.as_str() {
-                "espeak" | "espeak-ng" if self.voice.starts_with("mb-") => "espeak-ng with MBROLA",
-                "espeak" => "espeak-ng",
-                "pico" => "SVOX Pico",
-                "piper" => "Piper",
-                "kokoro" => "Kokoro",
-                other => other,
-            };
-            format!("{engine} synthetic voice ({})", self.voice)
-        })
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -772,19 +642,6 @@ fn looks_secret(field: &str) -> bool {
     ["key", "token", "secret", "password"]
         .iter()
         .any(|w| field.contains(w))
-}
-
-/// A path written in a profile, taken relative to the profile's folder.
-pub fn relative_to(profile: &Path, path: &Path) -> PathBuf {
-    match profile.parent() {
-        Some(dir) if path.is_relative() => dir.join(path),
-        _ => path.to_path_buf(),
-    }
-}
-
-/// The primary language subtag of a BCP 47 tag, lower-cased by convention of the callers.
-pub fn primary_language(tag: &str) -> &str {
-    tag.split(['-', '_']).next().unwrap_or(tag)
 }
 
 fn show_id(path: &Path) -> String {

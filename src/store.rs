@@ -72,6 +72,19 @@ pub struct Listed {
     pub size: u64,
 }
 
+/// What a reader is told of an object before reading it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectInfo {
+    pub size: u64,
+    /// The store's entity tag, quoted as HTTP has it.
+    pub e_tag: Option<String>,
+    pub last_modified: chrono::DateTime<chrono::Utc>,
+}
+
+/// An object's bytes as they arrive from the store.
+pub type ByteStream =
+    futures_util::stream::BoxStream<'static, std::result::Result<Bytes, object_store::Error>>;
+
 /// Bytes per part of a multipart upload: S3's minimum part size (all parts but the last
 /// must be at least 5 MiB).
 const PART_SIZE: usize = 5 * 1024 * 1024;
@@ -205,6 +218,48 @@ impl Store {
                 Ok(Some(Versioned { bytes, version }))
             }
             Err(e @ object_store::Error::NotFound { .. }) => self.absent(key, e).map(|()| None),
+            Err(e) => Err(self.error(key, e)),
+        }
+    }
+
+    /// The object's size, tag and time, or `None` if there is none.
+    pub async fn info(&self, key: &str) -> Result<Option<ObjectInfo>> {
+        match self.inner.head(&self.key(key)?).await {
+            Ok(meta) => Ok(Some(ObjectInfo {
+                size: meta.size,
+                e_tag: meta.e_tag.map(|t| {
+                    if t.starts_with('"') || t.starts_with("W/") {
+                        t
+                    } else {
+                        format!("\"{t}\"")
+                    }
+                }),
+                last_modified: meta.last_modified,
+            })),
+            Err(e @ object_store::Error::NotFound { .. }) => self.absent(key, e).map(|()| None),
+            Err(e) => Err(self.error(key, e)),
+        }
+    }
+
+    /// Bytes `range` of the object, streamed; `None` if it is gone or no longer the version
+    /// `info` described (its tag changed since).
+    pub async fn read_range(
+        &self,
+        key: &str,
+        range: std::ops::Range<u64>,
+        info: &ObjectInfo,
+    ) -> Result<Option<ByteStream>> {
+        let options = GetOptions {
+            range: Some(range.into()),
+            if_match: info.e_tag.clone().filter(|_| self.folder.is_none()),
+            ..Default::default()
+        };
+        match self.inner.get_opts(&self.key(key)?, options).await {
+            Ok(result) => Ok(Some(result.into_stream())),
+            Err(
+                e @ (object_store::Error::NotFound { .. }
+                | object_store::Error::Precondition { .. }),
+            ) => self.absent(key, e).map(|()| None),
             Err(e) => Err(self.error(key, e)),
         }
     }

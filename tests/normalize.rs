@@ -539,7 +539,7 @@ fn every_generated_text_makes_well_formed_ssml() {
             }],
         };
         let show = audition::show::Show::default_for(language).unwrap();
-        for segment in audition::script::build(&issue, &show).segments {
+        for segment in audition::script::build(&issue, &show.script_settings()).segments {
             let mut reader = quick_xml::Reader::from_str(&segment.ssml);
             let mut depth = 0i32;
             loop {

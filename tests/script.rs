@@ -10,7 +10,7 @@ use audition::show::Show;
 fn script_of(path: &std::path::Path) -> Script {
     let show = Show::load(&common::qant_show()).expect("the Qant show loads");
     let issue = ingest::read_issue(path, &Default::default()).expect("the issue reads");
-    audition::script::build(&issue, &show)
+    audition::script::build(&issue, &show.script_settings())
 }
 
 fn titles(script: &Script) -> Vec<(StoryKind, String)> {
@@ -285,7 +285,7 @@ fn an_issue_over_the_size_limit_is_refused_with_the_limit_named() {
 fn script_with(path: &std::path::Path, flavor: audition::script::Flavor) -> Script {
     let show = Show::load(&common::qant_show()).unwrap();
     let issue = ingest::read_issue(path, &Default::default()).unwrap();
-    audition::script::build_with(&issue, &show, Some(flavor))
+    audition::script::build_with(&issue, &show.script_settings(), Some(flavor))
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! `audition serve` as podcast apps use it, over real HTTP on 127.0.0.1: HEAD, byte ranges,
-//! conditional requests, content types, and no way out of the published folder.
+//! conditional requests, content types, and no way out of the published folder — from a
+//! folder, and from a bucket on a real S3 server (moto) with the same answers.
+
+mod common;
 
 use std::path::Path;
 
@@ -100,7 +103,73 @@ fn published() -> (tempfile::TempDir, Vec<u8>) {
 async fn ranges_head_and_content_types_work_as_podcast_apps_expect() {
     let (root, audio) = published();
     let addr = start(&root.path().join("public")).await;
+    check_podcast_answers(addr, &audio).await;
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_is_served_with_the_same_answers_as_a_folder() {
+    let moto = common::s3::S3Server::moto();
+    let (root, audio) = published();
+    for (key, value) in moto.env() {
+        std::env::set_var(key, value);
+    }
+    let store = audition::store::Store::open("s3://pod/show").unwrap();
+    let public = root.path().join("public");
+    for key in [
+        "feed.xml",
+        "episodes/e.mp3",
+        "episodes/e.chapters.json",
+        "episodes/e.vtt",
+    ] {
+        store
+            .put(key, std::fs::read(public.join(key)).unwrap())
+            .await
+            .unwrap();
+    }
+    store
+        .put(".audition/watch.json", b"{}".to_vec())
+        .await
+        .unwrap();
+    let port = common::s3::free_port();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_audition"));
+    moto.apply(&mut command);
+    let mut child = command
+        .args([
+            "serve",
+            "s3://pod/show",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let start = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "audition serve did not listen"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    check_podcast_answers(addr, &audio).await;
+    for hidden in [
+        "/.audition/watch.json",
+        "/../secret.txt",
+        "/episodes/",
+        "/missing.mp3",
+    ] {
+        let answer = request(addr, &format!("GET {hidden} HTTP/1.1")).await;
+        assert_eq!(answer.status, 404, "{hidden}");
+    }
+    let post = request(addr, "POST /feed.xml HTTP/1.1\r\nContent-Length: 0").await;
+    assert_eq!(post.status, 405);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// What a podcast app asks of a published episode, and how it must be answered.
+async fn check_podcast_answers(addr: std::net::SocketAddr, audio: &[u8]) {
     let full = request(addr, "GET /episodes/e.mp3 HTTP/1.1").await;
     assert_eq!(full.status, 200);
     assert_eq!(full.body, audio);

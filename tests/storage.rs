@@ -176,6 +176,9 @@ fn a_bucket_holds_the_same_files_and_bytes_as_a_folder_and_shares_its_clips() {
         "{said}"
     );
     assert_same_files(&expected, &files(&s3s.object_file("qant")), "s3s-fs");
+    // s3s-fs 0.14.1 honours If-Match and If-None-Match (412 PreconditionFailed): no warning.
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(!stderr.contains("conditional writes"), "{stderr}");
     // s3s-fs keeps the headers an object was written with beside it.
     let metadata = |key: &str| {
         let b64 =
@@ -224,6 +227,10 @@ fn a_bucket_holds_the_same_files_and_bytes_as_a_folder_and_shares_its_clips() {
         "s3://pod/cache",
     );
     assert!(summary(&built).contains("7 clips synthesised"));
+    assert!(
+        !String::from_utf8_lossy(&built.stderr).contains("conditional writes"),
+        "moto compares versions"
+    );
     assert_same_files(&expected, &objects(&moto, "qant"), "moto");
 }
 
@@ -390,4 +397,44 @@ fn a_write_on_a_stale_version_is_refused_where_the_store_compares() {
             "a folder relies on its lock file"
         );
     });
+}
+
+#[test]
+fn a_bucket_that_ignores_conditional_writes_is_named_when_published_to() {
+    let moto = S3Server::moto();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let careless = common::s3::ignoring_conditions(&runtime, &moto.endpoint);
+    let dir = tempfile::tempdir().unwrap();
+    let show = common::qant_show();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_audition"));
+    moto.apply(&mut command);
+    let output = command
+        .env("AWS_ENDPOINT_URL", &careless)
+        .env("XDG_CACHE_HOME", dir.path())
+        .current_dir(common::root())
+        .args(["build", ISSUE, "--show", show.to_str().unwrap()])
+        .args([
+            "--out",
+            "s3://pod/careless",
+            "--cache",
+            dir.path().join("cache").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(summary(&output).contains("7 clips synthesised"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("s3://pod/careless ignores conditional writes")
+            && stderr.contains("audition worker"),
+        "{stderr}"
+    );
+    // Published all the same, and the probe left nothing behind.
+    let keys = objects(&moto, "careless");
+    assert!(keys.contains_key("feed.xml"), "{:?}", keys.keys());
+    let store = {
+        let _turn = server_env(&moto);
+        audition::store::Store::open("s3://pod/careless").unwrap()
+    };
+    let probes = runtime.block_on(store.list(".audition")).unwrap();
+    assert!(probes.is_empty(), "{probes:?}");
 }

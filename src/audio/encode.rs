@@ -21,78 +21,7 @@ use mp3lame_encoder::{Bitrate, Builder, DualPcm, FlushGap, Mode, MonoPcm, Qualit
 use super::mix::Chapter;
 use super::EPISODE_RATE;
 use crate::error::{Error, Result};
-
-/// How the episode is encoded (`[encoder]` in `show.toml`).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EncoderSettings {
-    /// Variable (`vbr`, the default) or constant (`cbr`) bitrate.
-    pub mode: BitrateMode,
-    /// CBR bitrate in kbps (8 to 320, one of MP3's bitrates).
-    pub bitrate_kbps: u32,
-    /// VBR quality, LAME's `-V`: 0 (best, largest) to 9.
-    pub vbr_quality: u8,
-    /// 1 (mono) or 2 (stereo).
-    pub channels: u8,
-    /// Output sample rate in Hz: 32000, 44100 or 48000 (MPEG-1), 16000, 22050 or 24000.
-    pub sample_rate: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BitrateMode {
-    Vbr,
-    Cbr,
-}
-
-impl Default for EncoderSettings {
-    /// VBR `-V3` (about 100 kbps for mono speech, inside Apple's 96–128 kbps advice): unlike
-    /// CBR at 96 kbps, which takes 0.5 LU off synthetic speech, it keeps the loudness that
-    /// mastering set.
-    fn default() -> Self {
-        EncoderSettings {
-            mode: BitrateMode::Vbr,
-            bitrate_kbps: 96,
-            vbr_quality: 3,
-            channels: 1,
-            sample_rate: EPISODE_RATE,
-        }
-    }
-}
-
-impl EncoderSettings {
-    /// Why LAME could not use these settings, if it could not.
-    pub fn problem(&self) -> Option<String> {
-        if bitrate(self.bitrate_kbps).is_none() {
-            return Some(format!(
-                "encoder.bitrate_kbps must be an MP3 bitrate (8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256 or 320), got {}",
-                self.bitrate_kbps
-            ));
-        }
-        if self.vbr_quality > 9 {
-            return Some(format!(
-                "encoder.vbr_quality must be 0 (best) to 9, got {}",
-                self.vbr_quality
-            ));
-        }
-        if !matches!(self.channels, 1 | 2) {
-            return Some(format!(
-                "encoder.channels must be 1 or 2, got {}",
-                self.channels
-            ));
-        }
-        if !matches!(
-            self.sample_rate,
-            16_000 | 22_050 | 24_000 | 32_000 | 44_100 | 48_000
-        ) {
-            return Some(format!(
-                "encoder.sample_rate must be 16000, 22050, 24000, 32000, 44100 or 48000, got {}",
-                self.sample_rate
-            ));
-        }
-        None
-    }
-}
+pub use crate::settings::{BitrateMode, EncoderSettings};
 
 fn bitrate(kbps: u32) -> Option<Bitrate> {
     Some(match kbps {
@@ -353,7 +282,7 @@ fn chapter_frames(chapter: &Chapter) -> Vec<Frame> {
 
 /// ISO 639-2 code for the languages Audition speaks (ID3 wants three letters).
 fn language_639_2(tag: &str) -> &'static str {
-    match crate::show::primary_language(tag) {
+    match crate::settings::primary_language(tag) {
         "fr" => "fra",
         "de" => "deu",
         "es" => "spa",

@@ -11,7 +11,7 @@ use std::f32::consts::PI;
 
 use super::{decode, loudness, EPISODE_RATE};
 use crate::error::Result;
-use crate::show::Jingles;
+use crate::settings::Jingles;
 
 /// Loudness of jingles before the episode's overall gain (speech clips are levelled to
 /// [`loudness::SPEECH_LUFS`]; jingles sit 3 LU under them).

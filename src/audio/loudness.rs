@@ -11,55 +11,10 @@ use ebur128::{EbuR128, Mode};
 
 use super::EPISODE_RATE;
 use crate::error::{Error, Result};
+pub use crate::settings::{LoudnessTarget, MP3_HEADROOM_DB};
 
 /// Loudness each speech clip is levelled to before the episode's overall gain.
 pub const SPEECH_LUFS: f64 = -20.0;
-/// How far under the true-peak limit the limiter works: MP3 coding adds a little to peaks.
-pub const MP3_HEADROOM_DB: f64 = 0.6;
-
-/// The episode's loudness target (`[loudness]` in `show.toml`).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LoudnessTarget {
-    /// Integrated loudness, LUFS (podcast platforms recommend −16 for stereo-or-mono speech).
-    pub integrated_lufs: f64,
-    /// Maximum true peak, dBTP.
-    pub true_peak_dbtp: f64,
-}
-
-impl Default for LoudnessTarget {
-    fn default() -> Self {
-        LoudnessTarget {
-            integrated_lufs: -16.0,
-            true_peak_dbtp: -1.0,
-        }
-    }
-}
-
-impl LoudnessTarget {
-    /// Why the target cannot be used, if it cannot.
-    pub fn problem(&self) -> Option<String> {
-        if !(-36.0..=-9.0).contains(&self.integrated_lufs) {
-            return Some(format!(
-                "loudness.integrated_lufs must be between -36 and -9, got {}",
-                self.integrated_lufs
-            ));
-        }
-        if !(-9.0..=0.0).contains(&self.true_peak_dbtp) {
-            return Some(format!(
-                "loudness.true_peak_dbtp must be between -9 and 0, got {}",
-                self.true_peak_dbtp
-            ));
-        }
-        None
-    }
-
-    /// The limiter's true-peak ceiling, dBTP.
-    pub fn limiter_ceiling(&self) -> f64 {
-        self.true_peak_dbtp - MP3_HEADROOM_DB
-    }
-}
-
 /// Loudness figures of a signal.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoudnessReport {

@@ -16,93 +16,12 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 
 use super::jingle::{JingleKind, JingleSet};
+use super::ClipFile;
 use super::{loudness, ms_to_samples, resample, samples_to_ms, EPISODE_RATE};
 use crate::error::{Error, Result};
 use crate::ingest::StoryKind;
 use crate::script::Script;
-use crate::synth::ClipFile;
-
-/// Pauses and fades of the rundown, in milliseconds (`[rundown]` in `show.toml`).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RundownTimes {
-    /// Silence after each jingle.
-    pub pause_after_jingle_ms: u64,
-    /// Silence between stories.
-    pub pause_between_stories_ms: u64,
-    /// Silence between the parts of a story cut for an engine's request limit.
-    pub pause_within_story_ms: u64,
-    /// Silence at the very end.
-    pub tail_ms: u64,
-    /// Fade in and out of every speech clip.
-    pub speech_fade_ms: u64,
-    pub jingle_fade_in_ms: u64,
-    pub jingle_fade_out_ms: u64,
-    /// How long the voice after a jingle overlaps the jingle's end (the jingle fading out
-    /// under it); 0 puts `pause_after_jingle_ms` of silence between them instead.
-    pub crossfade_ms: u64,
-    /// Music bed alone before the opening voice comes in.
-    pub bed_lead_ms: u64,
-    /// Music bed after the opening voice ends, rising back and fading out.
-    pub bed_tail_ms: u64,
-    /// Level of the bed under the voice, dB relative to its own level.
-    pub bed_duck_db: f32,
-    /// How long the bed takes to duck before the voice and to rise after it.
-    pub duck_ms: u64,
-}
-
-/// Longest pause, fade or overlap accepted, in milliseconds.
-const MAX_RUNDOWN_MS: u64 = 30_000;
-
-impl Default for RundownTimes {
-    fn default() -> Self {
-        RundownTimes {
-            pause_after_jingle_ms: 350,
-            pause_between_stories_ms: 700,
-            pause_within_story_ms: 150,
-            tail_ms: 300,
-            speech_fade_ms: 8,
-            jingle_fade_in_ms: 3,
-            jingle_fade_out_ms: 20,
-            crossfade_ms: 0,
-            bed_lead_ms: 2_000,
-            bed_tail_ms: 1_500,
-            bed_duck_db: -15.0,
-            duck_ms: 400,
-        }
-    }
-}
-
-impl RundownTimes {
-    /// Why these times cannot be used, if they cannot.
-    pub fn problem(&self) -> Option<String> {
-        let times = [
-            ("pause_after_jingle_ms", self.pause_after_jingle_ms),
-            ("pause_between_stories_ms", self.pause_between_stories_ms),
-            ("pause_within_story_ms", self.pause_within_story_ms),
-            ("tail_ms", self.tail_ms),
-            ("speech_fade_ms", self.speech_fade_ms),
-            ("jingle_fade_in_ms", self.jingle_fade_in_ms),
-            ("jingle_fade_out_ms", self.jingle_fade_out_ms),
-            ("crossfade_ms", self.crossfade_ms),
-            ("bed_lead_ms", self.bed_lead_ms),
-            ("bed_tail_ms", self.bed_tail_ms),
-            ("duck_ms", self.duck_ms),
-        ];
-        if let Some((name, ms)) = times.iter().find(|(_, ms)| *ms > MAX_RUNDOWN_MS) {
-            return Some(format!(
-                "rundown.{name} is {ms} ms; at most {MAX_RUNDOWN_MS} ms"
-            ));
-        }
-        if !(-60.0..=0.0).contains(&self.bed_duck_db) {
-            return Some(format!(
-                "rundown.bed_duck_db must be between -60 and 0, got {}",
-                self.bed_duck_db
-            ));
-        }
-        None
-    }
-}
+pub use crate::settings::RundownTimes;
 
 /// What a timeline item plays.
 #[derive(Debug, Clone, PartialEq)]

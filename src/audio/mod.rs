@@ -12,8 +12,36 @@ pub mod master;
 pub mod mix;
 pub mod resample;
 
-/// Sample rate of the rendered episode and the MP3.
-pub const EPISODE_RATE: u32 = 44_100;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::settings::EPISODE_RATE;
+
+/// Position of a named SSML mark in a clip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarkTime {
+    pub name: String,
+    pub sample: u64,
+}
+
+/// A clip as the synth stage leaves it in the cache and the mixer reads it.
+#[derive(Debug, Clone)]
+pub struct ClipFile {
+    /// Index of the segment in the script.
+    pub segment: usize,
+    /// WAV file, mono 16-bit.
+    pub path: PathBuf,
+    pub sample_rate: u32,
+    pub samples: u64,
+    pub marks: Vec<MarkTime>,
+    /// Integrated loudness of the clip, LUFS (the mixer levels clips with it).
+    pub loudness_lufs: f64,
+    /// Samples of silence (under −50 dBFS) the engine put before the speech and after it;
+    /// the mixer drops them so that pauses between clips are exactly the rundown's.
+    pub lead_silence: u64,
+    pub tail_silence: u64,
+}
 
 /// Milliseconds to samples at the episode rate.
 pub fn ms_to_samples(ms: u64) -> u64 {

@@ -6,7 +6,7 @@
 //! Every file is written atomically and the feed last, so the feed never names a file that
 //! is not complete.
 
-pub mod atomic;
+pub use crate::atomic;
 pub mod chapters;
 pub mod feed;
 pub mod manifest;

@@ -10,8 +10,11 @@
 //! Ctrl-C stops accepting, lets requests in flight finish for up to [`DRAIN_TIMEOUT`], and
 //! exits cleanly.
 //!
-//! The file handling is tower-http's `ServeDir`; this module only sets the podcast content
-//! types that a generic MIME table does not know, and runs the connections.
+//! A folder's file handling is tower-http's `ServeDir`; this module sets the podcast content
+//! types that a generic MIME table does not know, and runs the connections. A bucket
+//! (`s3://bucket/prefix`) is answered object by object from the store with the same HEAD,
+//! Range and conditional answers — for previewing what a CDN will serve; the watcher's state
+//! under `.audition/` is never served.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,6 +37,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
 use crate::error::{Error, Result};
+use crate::store::{ObjectInfo, Store};
 
 /// The router serving `dir`.
 pub fn router(dir: &Path) -> Router {
@@ -56,21 +60,48 @@ fn is_text(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bo
         && !headers.contains_key(header::CONTENT_RANGE)
 }
 
-/// Serves `dir` on `addr` until the process is stopped.
-pub async fn serve(dir: &Path, addr: SocketAddr) -> Result<()> {
-    if !dir.is_dir() {
-        return Err(Error::Input {
-            path: dir.to_path_buf(),
-            message: "not a folder; build an episode first or give the published folder".into(),
-        });
-    }
+/// The router serving a bucket prefix, object by object.
+pub fn bucket_router(store: Store) -> Router {
+    let store = Arc::new(store);
+    Router::new()
+        .fallback(move |request: Request| {
+            let store = store.clone();
+            let (parts, _) = request.into_parts();
+            async move { answer(&store, &parts).await }
+        })
+        .layer(middleware::from_fn(podcast_content_types))
+        .layer(CompressionLayer::new().gzip(true).compress_when(is_text))
+}
+
+/// Serves `location` — a published folder or `s3://bucket/prefix` — on `addr` until the
+/// process is stopped.
+pub async fn serve(location: &str, addr: SocketAddr) -> Result<()> {
+    let router = if location.starts_with("s3://") {
+        let store = Store::open(location)?;
+        if store.info("feed.xml").await?.is_none() {
+            return Err(Error::input(
+                Path::new(location),
+                "no feed.xml there; build an episode first or give the published bucket",
+            ));
+        }
+        bucket_router(store)
+    } else {
+        let dir = Path::new(location);
+        if !dir.is_dir() {
+            return Err(Error::input(
+                dir,
+                "not a folder; build an episode first or give the published folder",
+            ));
+        }
+        router(dir)
+    };
     let listener = TcpListener::bind(addr).await.map_err(|e| {
         Error::io(
-            dir,
+            Path::new(location),
             std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")),
         )
     })?;
-    serve_on(listener, dir).await
+    serve_router_until(listener, router, stop_signal()).await
 }
 
 /// How long a client has to send a request's headers, and how long a kept-alive connection
@@ -92,7 +123,16 @@ pub async fn serve_until(
     dir: &Path,
     stop: impl Future<Output = ()>,
 ) -> Result<()> {
-    let service = TowerToHyperService::new(router(dir));
+    serve_router_until(listener, router(dir), stop).await
+}
+
+/// Serves `router` on `listener` until `stop` completes, then drains the connections.
+async fn serve_router_until(
+    listener: TcpListener,
+    router: Router,
+    stop: impl Future<Output = ()>,
+) -> Result<()> {
+    let service = TowerToHyperService::new(router);
     let mut http = auto::Builder::new(TokioExecutor::new());
     http.http1()
         .timer(TokioTimer::new())
@@ -191,4 +231,192 @@ async fn podcast_content_types(request: Request, next: Next) -> Response {
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
     }
     response
+}
+
+/// One request to a bucket: GET or HEAD of an object, whole or one byte range, or "not
+/// modified" when the client's copy is current.
+async fn answer(store: &Store, request: &axum::http::request::Parts) -> Response {
+    let head = match request.method {
+        axum::http::Method::GET => false,
+        axum::http::Method::HEAD => true,
+        _ => return status(StatusCode::METHOD_NOT_ALLOWED),
+    };
+    let Some(key) = object_key(request.uri.path()) else {
+        return status(StatusCode::NOT_FOUND);
+    };
+    let info = match store.info(&key).await {
+        Ok(Some(info)) => info,
+        Ok(None) => return status(StatusCode::NOT_FOUND),
+        Err(_) => return status(StatusCode::BAD_GATEWAY),
+    };
+    let headers = &request.headers;
+    let mut response = axum::http::Response::builder()
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::LAST_MODIFIED, http_date(&info))
+        .header(header::CACHE_CONTROL, crate::store::http_headers(&key).1);
+    if let Some(tag) = &info.e_tag {
+        response = response.header(header::ETAG, tag);
+    }
+    if not_modified(headers, &info) {
+        return response
+            .status(StatusCode::NOT_MODIFIED)
+            .body(axum::body::Body::empty())
+            .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(asked) => match byte_range(asked, info.size) {
+            Ranged::One(range) => Some(range),
+            Ranged::Whole => None,
+            Ranged::Unsatisfiable => {
+                return response
+                    .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                    .header(header::CONTENT_RANGE, format!("bytes */{}", info.size))
+                    .body(axum::body::Body::empty())
+                    .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR));
+            }
+        },
+        None => None,
+    };
+    let span = range.clone().unwrap_or(0..info.size);
+    response = response
+        .header(header::CONTENT_TYPE, crate::store::http_headers(&key).0)
+        .header(header::CONTENT_LENGTH, span.end - span.start);
+    if let Some(range) = &range {
+        response = response.status(StatusCode::PARTIAL_CONTENT).header(
+            header::CONTENT_RANGE,
+            format!("bytes {}-{}/{}", range.start, range.end - 1, info.size),
+        );
+    }
+    let body = if head || span.is_empty() {
+        axum::body::Body::empty()
+    } else {
+        match store.read_range(&key, span, &info).await {
+            Ok(Some(stream)) => axum::body::Body::from_stream(stream),
+            // Replaced or removed between the two requests: the client asks again.
+            Ok(None) => return status(StatusCode::SERVICE_UNAVAILABLE),
+            Err(_) => return status(StatusCode::BAD_GATEWAY),
+        }
+    };
+    response
+        .body(body)
+        .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
+}
+
+fn status(code: StatusCode) -> Response {
+    let mut response = Response::new(axum::body::Body::empty());
+    *response.status_mut() = code;
+    response
+}
+
+/// The key a request path names, or `None` for a folder, a way out (`..`) or the watcher's
+/// own state (any component starting with a dot).
+fn object_key(path: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    let key = decoded.trim_start_matches('/');
+    let usable = !key.is_empty()
+        && !key.ends_with('/')
+        && !key.contains('\\')
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && !part.starts_with('.'));
+    usable.then(|| key.to_string())
+}
+
+/// Whether the client's copy is current: `If-None-Match` when given, else
+/// `If-Modified-Since` (RFC 9110 §13.2.2).
+fn not_modified(headers: &HeaderMap, info: &ObjectInfo) -> bool {
+    if let Some(tags) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+        return info.e_tag.as_deref().is_some_and(|ours| {
+            tags.split(',')
+                .any(|t| t.trim() == "*" || bare(t) == bare(ours))
+        });
+    }
+    headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+        .is_some_and(|since| info.last_modified.timestamp() <= since.timestamp())
+}
+
+fn http_date(info: &ObjectInfo) -> String {
+    info.last_modified
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+/// What a `Range` header asks of an object of `size` bytes.
+#[derive(Debug, PartialEq)]
+enum Ranged {
+    One(std::ops::Range<u64>),
+    /// Not a single byte range this server answers (several ranges, another unit): the
+    /// whole object, as RFC 9110 §14.2 allows.
+    Whole,
+    Unsatisfiable,
+}
+
+fn byte_range(asked: &str, size: u64) -> Ranged {
+    let Some(spec) = asked.trim().strip_prefix("bytes=") else {
+        return Ranged::Whole;
+    };
+    if spec.contains(',') {
+        return Ranged::Whole;
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return Ranged::Whole;
+    };
+    let number = |s: &str| s.trim().parse::<u64>().ok();
+    match (first.trim().is_empty(), number(first), number(last)) {
+        // bytes=-N: the last N bytes.
+        (true, _, Some(n)) if n > 0 && size > 0 => Ranged::One(size.saturating_sub(n)..size),
+        (true, _, Some(_)) => Ranged::Unsatisfiable,
+        (false, Some(start), _) if start >= size => Ranged::Unsatisfiable,
+        (false, Some(start), None) if last.trim().is_empty() => Ranged::One(start..size),
+        (false, Some(start), Some(end)) if end >= start => Ranged::One(start..(end + 1).min(size)),
+        (false, Some(_), Some(_)) => Ranged::Unsatisfiable,
+        _ => Ranged::Whole,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_byte_ranges() {
+        assert_eq!(byte_range("bytes=0-99", 1000), Ranged::One(0..100));
+        assert_eq!(byte_range("bytes=900-", 1000), Ranged::One(900..1000));
+        assert_eq!(byte_range("bytes=-100", 1000), Ranged::One(900..1000));
+        assert_eq!(byte_range("bytes=-5000", 1000), Ranged::One(0..1000));
+        assert_eq!(byte_range("bytes=990-2000", 1000), Ranged::One(990..1000));
+        assert_eq!(byte_range("bytes=1000-", 1000), Ranged::Unsatisfiable);
+        assert_eq!(byte_range("bytes=-0", 1000), Ranged::Unsatisfiable);
+        assert_eq!(byte_range("bytes=5-2", 1000), Ranged::Unsatisfiable);
+        assert_eq!(byte_range("bytes=0-1,5-6", 1000), Ranged::Whole);
+        assert_eq!(byte_range("items=0-1", 1000), Ranged::Whole);
+    }
+
+    #[test]
+    fn serves_no_hidden_or_outside_key() {
+        assert_eq!(
+            object_key("/episodes/a.mp3").as_deref(),
+            Some("episodes/a.mp3")
+        );
+        assert_eq!(object_key("/feed%2Exml").as_deref(), Some("feed.xml"));
+        for refused in [
+            "/",
+            "/episodes/",
+            "/../x",
+            "/a/%2e%2e/b",
+            "/.audition/watch.json",
+            "/a//b",
+        ] {
+            assert_eq!(object_key(refused), None, "{refused}");
+        }
+    }
 }

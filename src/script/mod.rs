@@ -14,7 +14,8 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use crate::ingest::{Block, Issue, Story, StoryKind};
-use crate::show::{Role, Show};
+use crate::settings::{primary_language, Role, VoiceProfile};
+use lexicon::Lexicon;
 
 /// Everything the episode will say, story by story.
 #[derive(Debug, Clone, Serialize)]
@@ -41,7 +42,7 @@ pub struct Segment {
     pub chars: usize,
     /// Transcript text for each mark in the SSML, in order.
     pub cues: Vec<CueText>,
-    /// Who speaks it: an index into [`Show::voices`] (0, the host, unless the show has a
+    /// Who speaks it: an index into [`ScriptSettings::voices`] (0, the host, unless the show has a
     /// cast).
     pub voice: usize,
 }
@@ -166,14 +167,27 @@ impl Flavor {
     }
 }
 
+/// What the script stage is given of a show (`Show::script_settings`).
+#[derive(Debug, Clone)]
+pub struct ScriptSettings<'a> {
+    /// The show's name, said in the opening and the closing.
+    pub title: &'a str,
+    /// BCP 47 language tag of the show.
+    pub language: &'a str,
+    /// Pronunciations of the show's names.
+    pub lexicon: &'a Lexicon,
+    /// Every voice with its role, in the order a segment's `voice` indexes (host first).
+    pub voices: Vec<(Role, &'a VoiceProfile)>,
+}
+
 /// Builds the script of an issue for a show: opening, the issue's stories, closing.
-pub fn build(issue: &Issue, show: &Show) -> Script {
+pub fn build(issue: &Issue, show: &ScriptSettings) -> Script {
     build_with(issue, show, None)
 }
 
 /// [`build`] in one SSML dialect for every voice, or (`None`) in each voice's own.
-pub fn build_with(issue: &Issue, show: &Show, flavor: Option<Flavor>) -> Script {
-    let lang = crate::show::primary_language(&show.language).to_string();
+pub fn build_with(issue: &Issue, show: &ScriptSettings, flavor: Option<Flavor>) -> Script {
+    let lang = primary_language(show.language).to_string();
     let words = Words::for_language(&lang);
     let date = spoken_date(issue, &lang);
 
@@ -206,10 +220,10 @@ pub fn build_with(issue: &Issue, show: &Show, flavor: Option<Flavor>) -> Script 
         for (voice, run) in runs_by_voice(&parts, story_voice, cast.quotes) {
             let profile = cast.profiles[voice];
             let style = ssml_doc::Style {
-                language: &show.language,
+                language: show.language,
                 lang: &lang,
                 voice: &profile.voice,
-                lexicon: &show.lexicon,
+                lexicon: show.lexicon,
                 flavor: flavor.unwrap_or_else(|| Flavor::of_engine(&profile.engine)),
             };
             for draft in ssml_doc::story_documents(&run, &style) {
@@ -228,7 +242,7 @@ pub fn build_with(issue: &Issue, show: &Show, flavor: Option<Flavor>) -> Script 
         }
     }
     Script {
-        language: show.language.clone(),
+        language: show.language.to_string(),
         segments,
     }
 }
@@ -236,7 +250,7 @@ pub fn build_with(issue: &Issue, show: &Show, flavor: Option<Flavor>) -> Script 
 /// Who reads what: the host the opening, the quote of the day and the closing; the readers
 /// the stories and briefs in turn.
 struct Casting<'a> {
-    profiles: Vec<&'a crate::show::VoiceProfile>,
+    profiles: Vec<&'a VoiceProfile>,
     readers: Vec<usize>,
     quotes: Option<usize>,
     /// The next reader's turn.
@@ -244,8 +258,8 @@ struct Casting<'a> {
 }
 
 impl<'a> Casting<'a> {
-    fn of(show: &'a Show) -> Casting<'a> {
-        let voices = show.voices();
+    fn of(show: &ScriptSettings<'a>) -> Casting<'a> {
+        let voices = &show.voices;
         let with = |role: Role| {
             voices
                 .iter()
@@ -294,7 +308,7 @@ fn runs_by_voice(parts: &[Part], story: usize, quotes: Option<usize>) -> Vec<(us
 
 /// The episode's title: the issue date and the lead headline.
 pub fn episode_title(issue: &Issue, language: &str) -> String {
-    let lang = crate::show::primary_language(language);
+    let lang = primary_language(language);
     let date = spoken_date(issue, lang);
     let date = date
         .split_once(' ')
@@ -311,7 +325,7 @@ pub fn episode_title(issue: &Issue, language: &str) -> String {
 
 /// The episode's description: the headlines and the briefs' titles.
 pub fn episode_description(issue: &Issue, language: &str) -> String {
-    let fr = crate::show::primary_language(language) == "fr";
+    let fr = primary_language(language) == "fr";
     let mut text = format!(
         "{} {}.",
         if fr { "Au sommaire :" } else { "Headlines:" },
@@ -338,7 +352,7 @@ pub fn episode_description(issue: &Issue, language: &str) -> String {
 
 /// Show notes in HTML: the lead, the stories and the briefs, every text escaped.
 pub fn show_notes(issue: &Issue, language: &str) -> String {
-    let fr = crate::show::primary_language(language) == "fr";
+    let fr = primary_language(language) == "fr";
     let escape = |t: &str| {
         t.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -463,7 +477,7 @@ fn spoken_date(issue: &Issue, lang: &str) -> String {
     }
 }
 
-fn opening(issue: &Issue, show: &Show, date: &str, words: &Words) -> Vec<Part> {
+fn opening(issue: &Issue, show: &ScriptSettings, date: &str, words: &Words) -> Vec<Part> {
     let mut headlines: Vec<String> = issue.headlines.iter().map(|h| ensure_period(h)).collect();
     if headlines.len() > 1 {
         if let Some(last) = headlines.last_mut() {
@@ -492,7 +506,7 @@ fn opening(issue: &Issue, show: &Show, date: &str, words: &Words) -> Vec<Part> {
     parts
 }
 
-fn closing(show: &Show, date: &str, words: &Words) -> Vec<Part> {
+fn closing(show: &ScriptSettings, date: &str, words: &Words) -> Vec<Part> {
     vec![Part::text(
         format!(
             "{} {}, {}. {}",

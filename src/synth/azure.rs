@@ -10,7 +10,7 @@ use super::response::BodyFormat;
 use super::spoken::{prosody_attributes, wrap_children};
 use super::{clip_with_estimated_marks, Clip, Engine, Notes};
 use crate::error::{Error, Result};
-use crate::show::VoiceProfile;
+use crate::settings::VoiceProfile;
 
 const KEY_VARIABLE: &str = "AZURE_SPEECH_KEY";
 const REGION_VARIABLE: &str = "AZURE_SPEECH_REGION";

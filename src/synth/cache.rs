@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Clip, ClipFile, Engine, MarkTime};
+use crate::atomic::{persist, write_atomic};
 use crate::error::{Error, Result};
-use crate::publish::atomic::{persist, write_atomic};
 use crate::store::Store;
 
 /// Where clips are kept between builds.

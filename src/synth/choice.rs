@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::pico;
 use crate::error::{Error, Result};
-use crate::show::{primary_language, VoiceProfile};
+use crate::settings::{primary_language, VoiceProfile};
 
 /// The engine name a show's profile carries until its voice is picked.
 pub const AUTO: &str = "auto";

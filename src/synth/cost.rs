@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::{ClipCache, Engine};
 use crate::script::Script;
-use crate::show::VoiceProfile;
+use crate::settings::VoiceProfile;
 
 const PRICE_TABLE: &str = include_str!("../../voices/prices.toml");
 
@@ -124,7 +124,7 @@ mod tests {
             rate: 1.0,
             pitch: 0.0,
             credit: None,
-            options: crate::show::EngineOptions {
+            options: crate::settings::EngineOptions {
                 model: model.map(str::to_string),
                 ..Default::default()
             },

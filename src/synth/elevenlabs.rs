@@ -11,7 +11,7 @@ use super::response::BodyFormat;
 use super::{clip_with_estimated_marks, text_of, Clip, Engine, Notes};
 use crate::error::{Error, Result};
 use crate::script::Segment;
-use crate::show::VoiceProfile;
+use crate::settings::VoiceProfile;
 
 const DEFAULT_BASE_URL: &str = "https://api.elevenlabs.io";
 const DEFAULT_MODEL: &str = "eleven_multilingual_v2";

@@ -14,7 +14,7 @@ use tokio::process::Command;
 
 use super::{Clip, Engine, MarkTime, Notes};
 use crate::error::{Error, Result};
-use crate::show::VoiceProfile;
+use crate::settings::VoiceProfile;
 
 const PROGRAM: &str = "espeak-ng";
 const INSTALL_HINT: &str =

@@ -13,7 +13,7 @@ use super::response::{decode, BodyFormat};
 use super::{Clip, Engine, MarkTime, Notes};
 use crate::error::{Error, Result};
 use crate::script::Segment;
-use crate::show::VoiceProfile;
+use crate::settings::VoiceProfile;
 
 const DEFAULT_BASE_URL: &str = "https://texttospeech.googleapis.com";
 const KEY_VARIABLE: &str = "GOOGLE_API_KEY";

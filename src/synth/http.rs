@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use super::response::{decode_reply, BodyFormat};
 use super::Notes;
 use crate::error::{Error, Result};
-use crate::show::EngineOptions;
+use crate::settings::EngineOptions;
 
 /// Defaults of [`EngineOptions`] for HTTP engines.
 const DEFAULT_TIMEOUT_S: f64 = 60.0;

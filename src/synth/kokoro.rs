@@ -21,7 +21,7 @@ use ort::value::Tensor;
 use super::spoken::{interpret, Piece};
 use super::{Clip, Engine, Notes};
 use crate::error::{Error, Result};
-use crate::show::{relative_to, VoiceProfile};
+use crate::settings::{relative_to, VoiceProfile};
 
 const SAMPLE_RATE: u32 = 24_000;
 /// The model's context: 512 tokens, two of them the pads around the phonemes.

@@ -24,17 +24,17 @@ mod polly;
 mod response;
 pub mod spoken;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use cache::ClipCache;
 
+pub use crate::audio::{ClipFile, MarkTime};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::script::{Script, Segment};
-use crate::show::{Show, VoiceProfile};
+use crate::settings::{Role, VoiceProfile};
 
 /// Audio of one segment as an engine returns it: mono 16-bit PCM.
 #[derive(Debug, Clone)]
@@ -66,31 +66,6 @@ impl Clip {
         let n = (self.sample_rate as u64 * ms as u64 / 1000) as usize;
         self.samples.resize(self.samples.len() + n, 0);
     }
-}
-
-/// Position of a named SSML mark in a clip.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MarkTime {
-    pub name: String,
-    pub sample: u64,
-}
-
-/// A clip stored in the cache, as the mixer reads it.
-#[derive(Debug, Clone)]
-pub struct ClipFile {
-    /// Index of the segment in the script.
-    pub segment: usize,
-    /// WAV file, mono 16-bit.
-    pub path: PathBuf,
-    pub sample_rate: u32,
-    pub samples: u64,
-    pub marks: Vec<MarkTime>,
-    /// Integrated loudness of the clip, LUFS (the mixer levels clips with it).
-    pub loudness_lufs: f64,
-    /// Samples of silence (under −50 dBFS) the engine put before the speech and after it;
-    /// the mixer drops them so that pauses between clips are exactly the rundown's.
-    pub lead_silence: u64,
-    pub tail_silence: u64,
 }
 
 /// A text-to-speech engine.
@@ -221,12 +196,10 @@ pub struct SynthCounts {
     pub cached: usize,
 }
 
-/// The engines of a show's voices, in the order of [`Show::voices`] (a segment's `voice`).
-pub fn engines_for(show: &Show) -> Result<Vec<Arc<dyn Engine>>> {
-    show.voices()
-        .into_iter()
-        .map(|(_, v)| engine_for(v))
-        .collect()
+/// The engines of a show's voices, in the order given (`Show::voices`, which a segment's
+/// `voice` indexes).
+pub fn engines_for(voices: &[(Role, &VoiceProfile)]) -> Result<Vec<Arc<dyn Engine>>> {
+    voices.iter().map(|(_, v)| engine_for(v)).collect()
 }
 
 /// The engine that speaks a segment: `engines` are in the order of `Show::voices`, which a

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use super::spoken::{interpret, Piece};
 use super::{Clip, Engine, Notes};
 use crate::error::{Error, Result};
-use crate::show::VoiceProfile;
+use crate::settings::VoiceProfile;
 
 /// Pico's output rate.
 const SAMPLE_RATE: u32 = 16_000;
@@ -82,14 +82,14 @@ fn tags() -> String {
 /// its primary language.
 pub fn lingware_for(tag: &str) -> Option<&'static Lingware> {
     let wanted = tag.replace('_', "-").to_ascii_lowercase();
-    let primary = crate::show::primary_language(&wanted).to_string();
+    let primary = crate::settings::primary_language(&wanted).to_string();
     LANGUAGES
         .iter()
         .find(|l| l.tag.to_ascii_lowercase() == wanted)
         .or_else(|| {
             LANGUAGES
                 .iter()
-                .find(|l| crate::show::primary_language(l.tag).eq_ignore_ascii_case(&primary))
+                .find(|l| crate::settings::primary_language(l.tag).eq_ignore_ascii_case(&primary))
         })
 }
 
@@ -161,7 +161,7 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
     if std::fs::read(path).is_ok_and(|held| held == bytes) {
         return Ok(());
     }
-    crate::publish::atomic::write_atomic(path, bytes)
+    crate::atomic::write_atomic(path, bytes)
 }
 
 /// What Pico is given for one sentence: its own markup for speed and pitch around the text,

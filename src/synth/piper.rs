@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::spoken::{interpret, Piece};
 use super::{Clip, Engine, Notes};
 use crate::error::{Error, Result};
-use crate::show::VoiceProfile;
+use crate::settings::VoiceProfile;
 
 /// A Piper voice.
 pub struct Piper {
@@ -89,7 +89,7 @@ impl Piper {
         let model = options.model.as_deref().ok_or_else(|| {
             Error::config(&profile.path, "piper needs model = \"path/to/voice.onnx\"")
         })?;
-        let model_path = crate::show::relative_to(&profile.path, Path::new(model));
+        let model_path = crate::settings::relative_to(&profile.path, Path::new(model));
         let config_path = PathBuf::from(format!("{}.json", model_path.display()));
         for path in [&model_path, &config_path] {
             if !path.is_file() {
@@ -198,7 +198,7 @@ pub fn readiness(profile: Option<&VoiceProfile>) -> std::result::Result<String, 
         p.options
             .model
             .as_deref()
-            .map(|m| crate::show::relative_to(&p.path, Path::new(m)))
+            .map(|m| crate::settings::relative_to(&p.path, Path::new(m)))
     }) {
         if !model.is_file() {
             return Err(format!("voice model {} not found", model.display()));

@@ -17,7 +17,7 @@ use super::response::BodyFormat;
 use super::spoken::{prosody_attributes, wrap_children};
 use super::{clip_with_estimated_marks, Clip, Engine, Notes};
 use crate::error::{Error, Result};
-use crate::show::VoiceProfile;
+use crate::settings::VoiceProfile;
 
 const DEFAULT_REGION: &str = "us-east-1";
 const DEFAULT_ENGINE: &str = "neural";

@@ -150,3 +150,52 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// A store that ignores conditional writes, as issue 11 measured Garage 2.5 doing: moto
+/// behind a proxy on 127.0.0.1 that drops `If-Match` and `If-None-Match` from every request
+/// and passes everything else through unchanged. Its address.
+pub fn ignoring_conditions(runtime: &tokio::runtime::Runtime, upstream: &str) -> String {
+    use axum::http::header;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let upstream = upstream.to_string();
+    let client = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let (client, upstream) = (client.clone(), upstream.clone());
+        async move {
+            let (parts, body) = request.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut forwarded = client
+                .request(parts.method.clone(), format!("{upstream}{target}"))
+                .body(bytes);
+            let dropped = [
+                header::HOST,
+                header::IF_MATCH,
+                header::IF_NONE_MATCH,
+                header::CONTENT_LENGTH,
+                header::TRANSFER_ENCODING,
+            ];
+            for (name, value) in &parts.headers {
+                if !dropped.contains(name) {
+                    forwarded = forwarded.header(name, value);
+                }
+            }
+            let answer = forwarded.send().await.unwrap();
+            let status = answer.status();
+            let mut headers = answer.headers().clone();
+            headers.remove(header::TRANSFER_ENCODING);
+            headers.remove(header::CONTENT_LENGTH);
+            let mut response = axum::response::Response::new(axum::body::Body::from(
+                answer.bytes().await.unwrap(),
+            ));
+            *response.status_mut() = status;
+            response.headers_mut().extend(headers);
+            response
+        }
+    });
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
