@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{IngestOptions, Issue, StoryKind};
 use crate::progress::Progress;
 use crate::publish::manifest::{Credit, Manifest, MANIFEST_VERSION};
+use crate::publish::site::{page_keys, Pages, Site};
 use crate::publish::{chapters, feed, push, transcript};
 use crate::script::{self, Script};
 use crate::show::{Show, VoiceProfile};
@@ -171,7 +172,7 @@ pub async fn build_in_turn(
     let existing = Manifest::read(&out, &manifest_key).await?;
     if let Some(existing) = &existing {
         if existing.fingerprint == fingerprint && existing.files_present(&out).await? {
-            let published = publish_in_turn(show, &base_url, &out, turn).await?;
+            let published = publish_in_turn(show, &base_url, &out, turn, Pages::New(None)).await?;
             lap("publish", &mut timings);
             let mut warnings = show.cover.problems()?;
             warnings.extend(published.warnings);
@@ -289,7 +290,7 @@ pub async fn build_in_turn(
     drop(mastered.file);
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Audio(e.to_string()))?;
     out.put(&manifest_key, json).await?;
-    let published = publish_in_turn(show, &base_url, &out, turn).await?;
+    let published = publish_in_turn(show, &base_url, &out, turn, Pages::New(Some(&id))).await?;
     // The audio the feed named before is no longer named by it.
     if let Some(old) = existing.filter(|old| old.audio_file != manifest.audio_file) {
         out.delete(&old.audio_file).await?;
@@ -392,6 +393,22 @@ const FEED_SWAPS: usize = 20;
 /// compare versions, so its publishers take turns on a lock file instead. (A bucket that
 /// ignores conditional writes relies on the job queue's per-show lock.)
 pub async fn publish_feed(show: &Show, base_url: &str, out: &Store) -> Result<Published> {
+    publish_feed_and_pages(show, base_url, out, Pages::New(None)).await
+}
+
+/// [`publish_feed`], every episode page rewritten: what `audition site` does after the
+/// show's settings changed.
+pub async fn publish_site(show: &Show, base_url: &str, out: &Store) -> Result<Published> {
+    publish_feed_and_pages(show, base_url, out, Pages::All).await
+}
+
+/// Rebuilds the show's pages (`pages` says which episode pages) and then its feed.
+async fn publish_feed_and_pages(
+    show: &Show,
+    base_url: &str,
+    out: &Store,
+    pages: Pages<'_>,
+) -> Result<Published> {
     let _turn = FolderLock::take(out).await?;
     let cover_name = format!("cover.{}", show.cover.extension());
     put_if_changed(out, &cover_name, show.cover.bytes()?).await?;
@@ -400,10 +417,21 @@ pub async fn publish_feed(show: &Show, base_url: &str, out: &Store) -> Result<Pu
         let mut episodes = Manifest::read_all(out).await?;
         let keep = show.retention.unwrap_or(usize::MAX).min(episodes.len());
         let retired = episodes.split_off(keep);
+        if show.site.enabled {
+            let site = Site {
+                show,
+                base_url,
+                cover_file: &cover_name,
+            };
+            crate::publish::site::publish(&site, out, &episodes, pages).await?;
+        }
         let xml = feed::feed_xml(show, base_url, &cover_name, &episodes);
         let unchanged = current.as_ref().map(|c| &c.bytes[..]) == Some(xml.as_bytes());
         if unchanged || out.swap(FEED, xml, current.map(|c| c.version)).await? == Swap::Written {
             for old in retired {
+                for page in page_keys(&old.id) {
+                    out.delete(&page).await?;
+                }
                 old.remove_files(out).await?;
             }
             let warnings = if unchanged {
@@ -431,14 +459,15 @@ async fn publish_in_turn(
     base_url: &str,
     out: &Store,
     turn: Option<&dyn FeedTurn>,
+    pages: Pages<'_>,
 ) -> Result<Published> {
     let Some(turn) = turn else {
-        let mut published = publish_feed(show, base_url, out).await?;
+        let mut published = publish_feed_and_pages(show, base_url, out, pages).await?;
         published.warnings.extend(unguarded(out).await);
         return Ok(published);
     };
     turn.begin(out.location()).await?;
-    let published = publish_feed(show, base_url, out).await;
+    let published = publish_feed_and_pages(show, base_url, out, pages).await;
     let ended = turn.end(out.location()).await;
     let feed = published?;
     ended?;

@@ -36,6 +36,6 @@ pub mod watch;
 pub mod worker;
 
 pub use build::{
-    build, build_in_turn, estimate, prepare, publish_feed, BuildOptions, BuildReport, FeedTurn,
-    Published, Request,
+    build, build_in_turn, estimate, prepare, publish_feed, publish_site, BuildOptions, BuildReport,
+    FeedTurn, Published, Request,
 };

@@ -88,6 +88,19 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Rewrite the show's web pages (index.html, one page per episode) and feed.xml from
+    /// the episode manifests, after the show's [site] settings or cover changed.
+    Site {
+        /// The show file.
+        #[arg(long)]
+        show: PathBuf,
+        /// The published folder, or a bucket: s3://bucket/prefix [default: public/<show>].
+        #[arg(long)]
+        out: Option<String>,
+        /// Public URL of the published folder, instead of the show's base_url.
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// Follow the sources of a show's [watch] (a feed, a mailbox, a drop folder) and build
     /// each new issue once; polls every interval_minutes unless --once.
     Watch {
@@ -274,20 +287,12 @@ async fn run(command: Command) -> Result<(), Error> {
             show,
             out,
             base_url,
-        } => {
-            let show = Show::load(&show)?;
-            let out = Store::open(&out.unwrap_or_else(|| default_out(&show)))?;
-            let base_url = base_url.unwrap_or_else(|| show.base_url.clone());
-            for warning in show.cover.problems()? {
-                eprintln!("warning: {warning}");
-            }
-            let published =
-                audition::publish_feed(&show, base_url.trim_end_matches('/'), &out).await?;
-            for warning in &published.warnings {
-                eprintln!("warning: {warning}");
-            }
-            say(&format!("Feed rebuilt: {}", published.feed))
-        }
+        } => republish(&show, out, base_url, false).await,
+        Command::Site {
+            show,
+            out,
+            base_url,
+        } => republish(&show, out, base_url, true).await,
         Command::Watch {
             show,
             once,
@@ -337,6 +342,40 @@ async fn run(command: Command) -> Result<(), Error> {
             eprintln!("Serving {location} on http://{addr}/ (Ctrl-C to stop)");
             audition::publish::serve::serve(&location, addr).await
         }
+    }
+}
+
+/// `audition feed` and `audition site`: the feed (and the pages, every episode's page too
+/// when `all_pages`) rebuilt from the published manifests.
+async fn republish(
+    show_file: &Path,
+    out: Option<String>,
+    base_url: Option<String>,
+    all_pages: bool,
+) -> Result<(), Error> {
+    let show = Show::load(show_file)?;
+    let out = Store::open(&out.unwrap_or_else(|| default_out(&show)))?;
+    let base_url = base_url.unwrap_or_else(|| show.base_url.clone());
+    for warning in show.cover.problems()? {
+        eprintln!("warning: {warning}");
+    }
+    let base_url = base_url.trim_end_matches('/');
+    let published = if all_pages {
+        audition::publish_site(&show, base_url, &out).await?
+    } else {
+        audition::publish_feed(&show, base_url, &out).await?
+    };
+    for warning in &published.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if all_pages {
+        say(&format!(
+            "Site rebuilt: {} and {}",
+            out.describe("index.html"),
+            published.feed
+        ))
+    } else {
+        say(&format!("Feed rebuilt: {}", published.feed))
     }
 }
 

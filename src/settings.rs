@@ -449,3 +449,61 @@ pub fn relative_to(profile: &Path, path: &Path) -> PathBuf {
 pub fn primary_language(tag: &str) -> &str {
     tag.split(['-', '_']).next().unwrap_or(tag)
 }
+
+/// `[site]`: the show's web pages, published with the feed (on by default).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteSettings {
+    /// Publish `index.html` and one page per episode beside the feed.
+    pub enabled: bool,
+    /// The accent colour, `#rrggbb`; darkened or lightened as needed for contrast.
+    pub color: Option<String>,
+    /// The show's page on Apple Podcasts (else a `podcast://` link to the feed).
+    pub apple_podcasts: Option<String>,
+    /// The show's page on Spotify (no link without it).
+    pub spotify: Option<String>,
+    /// The show's page on Pocket Casts (else its subscribe link to the feed).
+    pub pocket_casts: Option<String>,
+    /// The show's page on YouTube Music, Deezer or any other platform: label and URL.
+    #[serde(default)]
+    pub links: Vec<SiteLink>,
+}
+
+/// A link to the show on a platform the site does not know by name.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteLink {
+    pub label: String,
+    pub url: String,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            enabled: true,
+            color: None,
+            apple_podcasts: None,
+            spotify: None,
+            pocket_casts: None,
+            links: Vec::new(),
+        }
+    }
+}
+
+impl SiteSettings {
+    /// What is wrong with these settings, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if let Some(color) = &self.color {
+            let hex = color.strip_prefix('#').unwrap_or_default();
+            if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Some(format!("[site] color = {color:?} is not a #rrggbb colour"));
+            }
+        }
+        let urls = [&self.apple_podcasts, &self.spotify, &self.pocket_casts];
+        urls.into_iter()
+            .flatten()
+            .chain(self.links.iter().map(|l| &l.url))
+            .find(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+            .map(|u| format!("[site] {u:?} is not an http(s) URL"))
+    }
+}

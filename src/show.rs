@@ -12,7 +12,9 @@ use crate::script::lexicon::Lexicon;
 pub use crate::settings::{
     primary_language, relative_to, Cast, EngineOptions, Jingles, Role, VoiceProfile,
 };
-use crate::settings::{EncoderSettings, LoudnessTarget, PushSettings, RundownTimes, WatchSettings};
+use crate::settings::{
+    EncoderSettings, LoudnessTarget, PushSettings, RundownTimes, SiteSettings, WatchSettings,
+};
 
 /// A podcast show: the channel metadata of its feed and the settings of its episodes.
 #[derive(Debug, Clone)]
@@ -59,6 +61,8 @@ pub struct Show {
     pub watch: Option<WatchSettings>,
     /// Whom to tell when the feed changes (`[push]`).
     pub push: PushSettings,
+    /// The show's web pages (`[site]`).
+    pub site: SiteSettings,
 }
 
 impl Show {
@@ -239,6 +243,8 @@ struct ShowFile {
     watch: Option<WatchSettings>,
     #[serde(default)]
     push: PushSettings,
+    #[serde(default)]
+    site: SiteSettings,
 }
 
 /// `[voices]`: the host (else `voice`), readers taking stories in turn, a quotes voice.
@@ -448,6 +454,7 @@ impl ShowFile {
             .or_else(|| self.rundown.problem())
             .or_else(|| self.watch.as_ref().and_then(WatchSettings::problem))
             .or_else(|| self.push.problem())
+            .or_else(|| self.site.problem())
     }
 
     fn into_show(self, id: String, path: &Path, resources: Resources) -> Show {
@@ -477,6 +484,7 @@ impl ShowFile {
             encoder: self.encoder,
             watch: self.watch,
             push: self.push,
+            site: self.site,
         }
     }
 }

@@ -228,7 +228,7 @@ pub fn rfc2822(date: &str) -> String {
 
 /// The enclosure's URL: audio is published under a name that changes with it; older
 /// manifests kept one name and a `?v=` that changed instead.
-fn enclosure_url(url: &str, episode: &Manifest) -> String {
+pub(crate) fn enclosure_url(url: &str, episode: &Manifest) -> String {
     if episode.audio_file.contains(&episode.audio_version) {
         url.to_string()
     } else {

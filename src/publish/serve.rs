@@ -42,7 +42,7 @@ use crate::store::{ObjectInfo, Store};
 /// The router serving `dir`.
 pub fn router(dir: &Path) -> Router {
     Router::new()
-        .fallback_service(ServeDir::new(dir).append_index_html_on_directories(false))
+        .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
         .layer(middleware::from_fn(podcast_content_types))
         .layer(CompressionLayer::new().gzip(true).compress_when(is_text))
 }
@@ -308,20 +308,24 @@ fn status(code: StatusCode) -> Response {
     response
 }
 
-/// The key a request path names, or `None` for a folder, a way out (`..`) or the watcher's
-/// own state (any component starting with a dot).
+/// The key a request path names (a folder's `index.html` for a path ending in `/`), or
+/// `None` for a way out (`..`) or the watcher's own state (any component starting with a
+/// dot).
 fn object_key(path: &str) -> Option<String> {
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
         .ok()?;
-    let key = decoded.trim_start_matches('/');
+    let mut key = decoded.trim_start_matches('/').to_string();
+    if key.is_empty() || key.ends_with('/') {
+        key.push_str("index.html");
+    }
     let usable = !key.is_empty()
         && !key.ends_with('/')
         && !key.contains('\\')
         && key
             .split('/')
             .all(|part| !part.is_empty() && !part.starts_with('.'));
-    usable.then(|| key.to_string())
+    usable.then_some(key)
 }
 
 /// Whether the client's copy is current: `If-None-Match` when given, else
