@@ -298,3 +298,49 @@ fn pages_carry_what_sharing_needs_and_follow_the_show() {
     );
     assert_eq!(std::fs::read(&mp3).unwrap(), audio_before);
 }
+
+#[test]
+fn an_english_show_gets_english_pages_and_a_wrong_colour_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, cache) = (dir.path().join("public"), dir.path().join("cache"));
+    let built = common::audition(&[
+        "build",
+        "feeds/signal/issues/2026-11-16.txt",
+        "--show",
+        "feeds/signal/show.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(built.status.success(), "{}", common::stderr(&built));
+    let page = std::fs::read_to_string(out.join("episodes/2026-11-16.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html><html lang=\"en-US\">"));
+    for words in [
+        "Chapters",
+        "Transcript",
+        "Download the episode",
+        "Back 15 s",
+        "Speed",
+    ] {
+        assert!(page.contains(words), "{words}");
+    }
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("Copy the feed address") && index.contains("Episodes"));
+
+    let show = common::qant_show_with(dir.path(), "[site]\ncolor = \"red\"\n");
+    let refused = common::audition(&[
+        "site",
+        "--show",
+        show.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = common::stderr(&refused);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("[site] color = \"red\" is not a #rrggbb colour"),
+        "{stderr}"
+    );
+}

@@ -412,14 +412,12 @@ mod tests {
             Some("episodes/a.mp3")
         );
         assert_eq!(object_key("/feed%2Exml").as_deref(), Some("feed.xml"));
-        for refused in [
-            "/",
-            "/episodes/",
-            "/../x",
-            "/a/%2e%2e/b",
-            "/.audition/watch.json",
-            "/a//b",
-        ] {
+        assert_eq!(object_key("/").as_deref(), Some("index.html"));
+        assert_eq!(
+            object_key("/episodes/").as_deref(),
+            Some("episodes/index.html")
+        );
+        for refused in ["/../x", "/a/%2e%2e/b", "/.audition/watch.json", "/a//b"] {
             assert_eq!(object_key(refused), None, "{refused}");
         }
     }
