@@ -17,7 +17,7 @@ const axePath = require.resolve("axe-core/axe.min.js");
 const FLAGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--autoplay-policy=no-user-gesture-required",
+  "--autoplay-policy=no-user-gesture-required", "--disable-dev-shm-usage",
 ];
 
 function watch(page, seen) {
