@@ -22,6 +22,7 @@
 pub mod atomic;
 pub mod audio;
 mod build;
+pub mod episodes;
 pub mod error;
 pub mod ingest;
 pub mod progress;

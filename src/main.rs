@@ -181,12 +181,45 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// List the episodes of a published folder or bucket, take one down, or bring it back.
+    Episodes {
+        #[command(subcommand)]
+        action: EpisodesAction,
+        /// The show file: its default folder, and the settings the feed is rebuilt with.
+        #[arg(long, global = true)]
+        show: Option<PathBuf>,
+        /// The published folder, or a bucket: s3://bucket/prefix [default: public/<show>].
+        #[arg(long, global = true)]
+        out: Option<String>,
+        /// Public URL of the published folder, instead of the show's base_url.
+        #[arg(long, global = true)]
+        base_url: Option<String>,
+    },
     /// Serve a published folder or bucket (s3://bucket/prefix) over HTTP (HEAD, Range,
     /// conditional requests).
     Serve {
         location: String,
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum EpisodesAction {
+    /// The published episodes, newest first, then those in the trash.
+    List,
+    /// Take an episode out of the feed and the site; its files wait in the trash.
+    Remove {
+        /// The episode id (its date, YYYY-MM-DD).
+        id: String,
+        /// Delete its files for good instead (and any copy in the trash).
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Bring a removed episode back from the trash, with its guid and URL.
+    Restore {
+        /// The episode id (its date, YYYY-MM-DD).
+        id: String,
     },
 }
 
@@ -338,6 +371,12 @@ async fn run(command: Command) -> Result<(), Error> {
             worker(&queue, &settings).await
         }
         Command::Jobs { queue, limit } => jobs(&queue, limit).await,
+        Command::Episodes {
+            action,
+            show,
+            out,
+            base_url,
+        } => episodes(action, show.as_deref(), out, base_url).await,
         Command::Serve { location, addr } => {
             eprintln!("Serving {location} on http://{addr}/ (Ctrl-C to stop)");
             audition::publish::serve::serve(&location, addr).await
@@ -377,6 +416,84 @@ async fn republish(
     } else {
         say(&format!("Feed rebuilt: {}", published.feed))
     }
+}
+
+/// `audition episodes`: list, or remove or restore one and republish.
+async fn episodes(
+    action: EpisodesAction,
+    show_file: Option<&Path>,
+    out: Option<String>,
+    base_url: Option<String>,
+) -> Result<(), Error> {
+    let show = show_file.map(Show::load).transpose()?;
+    let location = match (&out, &show) {
+        (Some(out), _) => out.clone(),
+        (None, Some(show)) => default_out(show),
+        (None, None) => {
+            return Err(Error::Input {
+                path: PathBuf::from("episodes"),
+                message: "give --show SHOW.toml or --out LOCATION".into(),
+            })
+        }
+    };
+    let store = Store::open(&location)?;
+    let (id, published) = match action {
+        EpisodesAction::List => return list_episodes(&store).await,
+        EpisodesAction::Remove { id, purge } => {
+            let (show, base_url) = show_for_feed(show.as_ref(), base_url)?;
+            let published = audition::episodes::remove(show, &base_url, &store, &id, purge).await?;
+            let gone = if purge {
+                "deleted"
+            } else {
+                "moved to the trash"
+            };
+            (format!("Removed {id} (files {gone})"), published)
+        }
+        EpisodesAction::Restore { id } => {
+            let (show, base_url) = show_for_feed(show.as_ref(), base_url)?;
+            let published = audition::episodes::restore(show, &base_url, &store, &id).await?;
+            (format!("Restored {id}"), published)
+        }
+    };
+    for warning in &published.warnings {
+        eprintln!("warning: {warning}");
+    }
+    say(&format!("{id}; feed rebuilt: {}", published.feed))
+}
+
+/// The show a feed is rebuilt with, and its public URL.
+fn show_for_feed(show: Option<&Show>, base_url: Option<String>) -> Result<(&Show, String), Error> {
+    let show = show.ok_or_else(|| Error::Input {
+        path: PathBuf::from("episodes"),
+        message: "give --show SHOW.toml: the feed is rebuilt with the show's settings".into(),
+    })?;
+    let base_url = base_url.unwrap_or_else(|| show.base_url.clone());
+    Ok((show, base_url.trim_end_matches('/').to_string()))
+}
+
+async fn list_episodes(store: &Store) -> Result<(), Error> {
+    let held = audition::episodes::list(store).await?;
+    if held.is_empty() {
+        return say(&format!("No episode in {}", store.location()));
+    }
+    let mut lines = Vec::new();
+    for episode in &held {
+        let m = &episode.manifest;
+        let seconds = m.duration_ms / 1000;
+        lines.push(format!(
+            "{}  {:>2}:{:02}  {}  {}",
+            m.id,
+            seconds / 60,
+            seconds % 60,
+            if episode.trashed {
+                "removed  "
+            } else {
+                "published"
+            },
+            m.title
+        ));
+    }
+    say(&lines.join("\n"))
 }
 
 /// Where a show publishes when `--out` is not given: `public/<show id>`.

@@ -400,10 +400,18 @@ impl Store {
         }
     }
 
+    /// Copies an object within the store (S3 CopyObject; a file copy in a folder).
+    pub async fn copy(&self, from: &str, to: &str) -> Result<()> {
+        self.inner
+            .copy(&self.key(from)?, &self.key(to)?)
+            .await
+            .map_err(|e| self.error(from, e))
+    }
+
     /// Whether the store refuses a write made on a stale version (`If-Match`) and a create
     /// over an existing object (`If-None-Match: *`). Checked by writing a probe object under
-    /// `.audition/`; AWS, R2 and MinIO honour both; Garage 2.5 and s3s-fs 0.14 were measured
-    /// to ignore them, and a local folder cannot compare versions.
+    /// `.audition/`; AWS, R2, MinIO, moto and s3s-fs 0.14.1 honour both; Garage 2.5 is
+    /// reported to ignore them, and a local folder cannot compare versions.
     pub async fn compares_versions(&self) -> Result<bool> {
         if self.folder.is_some() {
             return Ok(false);

@@ -270,6 +270,21 @@ async fn no_path_leads_out_of_the_published_folder() {
     }
     let missing = request(addr, "GET /nothing.mp3 HTTP/1.1").await;
     assert_eq!(missing.status, 404);
+    // The publisher's own state (watcher memory, removed episodes) is not served.
+    let state = root.path().join("public/.audition/trash/e");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("e.mp3"), b"taken down").unwrap();
+    for hidden in ["/.audition/trash/e/e.mp3", "/%2eaudition/trash/e/e.mp3"] {
+        let response = request(addr, &format!("GET {hidden} HTTP/1.1")).await;
+        assert_eq!(response.status, 404, "{hidden}");
+    }
+    // The show's page is the folder's index.
+    std::fs::write(
+        root.path().join("public/index.html"),
+        b"<!doctype html><title>t</title>",
+    )
+    .unwrap();
+    assert_eq!(request(addr, "GET / HTTP/1.1").await.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -43,6 +43,7 @@ use crate::store::{ObjectInfo, Store};
 pub fn router(dir: &Path) -> Router {
     Router::new()
         .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
+        .layer(middleware::from_fn(no_dotted_paths))
         .layer(middleware::from_fn(podcast_content_types))
         .layer(CompressionLayer::new().gzip(true).compress_when(is_text))
 }
@@ -209,6 +210,16 @@ async fn stop_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+/// Nothing under a dotted name is served: the publisher's own state (`.audition/`, the
+/// trash of removed episodes, the lock file) stays private.
+async fn no_dotted_paths(request: Request, next: Next) -> Response {
+    let decoded = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy();
+    if decoded.split('/').any(|part| part.starts_with('.')) {
+        return status(StatusCode::NOT_FOUND);
+    }
+    next.run(request).await
 }
 
 async fn podcast_content_types(request: Request, next: Next) -> Response {
