@@ -181,6 +181,18 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Print a completion script for a shell (bash: `source <(audition completions bash)`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one per command into a folder.
+    Man {
+        /// Write audition.1 and audition-<command>.1 here instead.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// List the episodes of a published folder or bucket, take one down, or bring it back.
     Episodes {
         #[command(subcommand)]
@@ -371,6 +383,12 @@ async fn run(command: Command) -> Result<(), Error> {
             worker(&queue, &settings).await
         }
         Command::Jobs { queue, limit } => jobs(&queue, limit).await,
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "audition", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man { dir } => manual(dir.as_deref()),
         Command::Episodes {
             action,
             show,
@@ -415,6 +433,28 @@ async fn republish(
         ))
     } else {
         say(&format!("Feed rebuilt: {}", published.feed))
+    }
+}
+
+/// `audition man`: the manual page on stdout, or every command's page into `dir`.
+fn manual(dir: Option<&Path>) -> Result<(), Error> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let Some(dir) = dir else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command)
+            .render(&mut page)
+            .map_err(|e| io_error(Path::new("stdout"), e))?;
+        return say(String::from_utf8_lossy(&page).trim_end());
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    clap_mangen::generate_to(command, dir).map_err(|e| io_error(dir, e))?;
+    say(&format!("Manual pages written to {}", dir.display()))
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
     }
 }
 
