@@ -25,6 +25,7 @@ mod build;
 pub mod episodes;
 pub mod error;
 pub mod ingest;
+pub mod init;
 pub mod progress;
 pub mod publish;
 pub mod queue;

@@ -181,6 +181,23 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Make a new show folder that builds as it is: show.toml, cover, lexicon, sample issue.
+    Init {
+        /// The new show's folder (new, or empty).
+        dir: PathBuf,
+        /// The show's title [default: the folder's name].
+        #[arg(long)]
+        title: Option<String>,
+        /// The show's language, a BCP 47 tag.
+        #[arg(long, default_value = "fr-FR")]
+        language: String,
+        /// A voice profile (name or path), or auto: the best voice installed.
+        #[arg(long, default_value = "auto")]
+        voice: String,
+        /// Where the show will be published (the feed's base URL).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// Print a completion script for a shell (bash: `source <(audition completions bash)`).
     Completions {
         /// The shell.
@@ -383,6 +400,38 @@ async fn run(command: Command) -> Result<(), Error> {
             worker(&queue, &settings).await
         }
         Command::Jobs { queue, limit } => jobs(&queue, limit).await,
+        Command::Init {
+            dir,
+            title,
+            language,
+            voice,
+            base_url,
+        } => {
+            let title = title.unwrap_or_else(|| {
+                dir.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            let new = audition::init::NewShow {
+                title,
+                language,
+                voice,
+                base_url,
+            };
+            let files = audition::init::create(&dir, &new)?;
+            // What was written must load as a show: a broken template is a bug, said at once.
+            Show::load(&dir.join("show.toml"))?;
+            let sample = files
+                .last()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            say(&format!(
+                "Show created in {}: show.toml, cover.jpg, lexicon.pls, {}\nBuild it: audition build {sample} --show {}",
+                dir.display(),
+                sample,
+                dir.join("show.toml").display()
+            ))
+        }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "audition", &mut std::io::stdout());

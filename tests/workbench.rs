@@ -1,4 +1,5 @@
-//! The producer's workbench through the CLI: shell completions that bash really completes
+//! The producer's workbench through the CLI: `audition init` (a show that builds and whose
+//! feed the real parsers take; refusals), shell completions that bash really completes
 //! with, and manual pages that man really renders.
 
 mod common;
@@ -73,4 +74,160 @@ fn the_manual_renders_with_every_command() {
         .expect("man is installed");
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(text.contains("--purge") && text.contains("trash"), "{text}");
+}
+
+/// What a feed-checking script (tests/feed_check.py or .js) reads from a feed.
+fn feed_check(program: &str, script: &str, feed: &std::path::Path) -> serde_json::Value {
+    let output = Command::new(program)
+        .arg(common::root().join(script))
+        .arg(feed)
+        .output()
+        .expect("the parsers are installed (scripts/install-deps)");
+    assert!(
+        output.status.success(),
+        "{script}: {}",
+        common::stderr(&output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_show_made_by_init_builds_its_sample_and_every_parser_takes_its_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let show_dir = dir.path().join("lettre-du-port");
+    let made = common::audition(&[
+        "init",
+        show_dir.to_str().unwrap(),
+        "--title",
+        "La Lettre du Port, édition du matin",
+        "--base-url",
+        "https://audio.example.org/port",
+    ]);
+    let said = common::stdout(&made);
+    assert!(made.status.success(), "{}", common::stderr(&made));
+    assert!(said.contains("Build it: audition build"), "{said}");
+    let show = show_dir.join("show.toml");
+    let text = std::fs::read_to_string(&show).unwrap();
+    assert!(
+        text.contains("title = \"La Lettre du Port, édition du matin\""),
+        "{text}"
+    );
+    assert!(
+        text.lines().filter(|l| l.starts_with('#')).count() > 20,
+        "commented"
+    );
+    let cover = std::fs::read(show_dir.join("cover.jpg")).unwrap();
+    let size = imagesize::blob_size(&cover).unwrap();
+    assert_eq!((size.width, size.height), (1400, 1400));
+    assert_eq!(&cover[..3], &[0xFF, 0xD8, 0xFF], "a JPEG");
+    // The title is drawn: white text on the dark gradient somewhere in the middle band.
+    let picture = image::load_from_memory(&cover).unwrap().to_rgb8();
+    let white = (400..1000)
+        .flat_map(|y| (0..1400).map(move |x| (x, y)))
+        .filter(|&(x, y)| picture.get_pixel(x, y).0.iter().all(|&c| c > 230))
+        .count();
+    assert!(white > 20_000, "{white} white pixels: no title drawn");
+    let lexicon = std::fs::read_to_string(show_dir.join("lexicon.pls")).unwrap();
+    assert!(lexicon.contains("xml:lang=\"fr-FR\""), "{lexicon}");
+    let issues: Vec<_> = std::fs::read_dir(show_dir.join("issues"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(issues.len(), 1);
+
+    let out = dir.path().join("public");
+    let built = common::audition(&[
+        "build",
+        issues[0].to_str().unwrap(),
+        "--show",
+        show.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--cache",
+        dir.path().join("cache").to_str().unwrap(),
+    ]);
+    assert!(built.status.success(), "{}", common::stderr(&built));
+    assert!(
+        common::stdout(&built).contains("2 stories"),
+        "{}",
+        common::stdout(&built)
+    );
+    assert!(
+        !common::stderr(&built).contains("warning"),
+        "{}",
+        common::stderr(&built)
+    );
+    let feed = out.join("feed.xml");
+    let parsed = feed_check("python3", "tests/feed_check.py", &feed);
+    assert_eq!(
+        parsed["feedparser"]["bozo"], false,
+        "{}",
+        parsed["feedparser"]
+    );
+    assert_eq!(
+        parsed["podcastparser"]["episodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let pi = feed_check("node", "tests/feed_check.js", &feed);
+    assert_eq!(pi["items"].as_array().unwrap().len(), 1, "partytime: {pi}");
+    let xml = std::fs::read_to_string(&feed).unwrap();
+    assert!(xml.contains("https://audio.example.org/port/episodes/"));
+
+    // An English show gets an English sample.
+    let english = dir.path().join("harbour");
+    let made = common::audition(&["init", english.to_str().unwrap(), "--language", "en-US"]);
+    assert!(made.status.success(), "{}", common::stderr(&made));
+    let sample = std::fs::read_dir(english.join("issues"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(std::fs::read_to_string(sample)
+        .unwrap()
+        .contains("# harbour, first issue"));
+}
+
+#[test]
+fn init_never_overwrites_and_refuses_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = dir.path().join("taken");
+    std::fs::create_dir_all(&taken).unwrap();
+    std::fs::write(taken.join("show.toml"), "mine").unwrap();
+    let refused = common::audition(&["init", taken.to_str().unwrap(), "--title", "X"]);
+    let stderr = common::stderr(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("exists and is not empty"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(taken.join("show.toml")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        std::fs::read_dir(&taken).unwrap().count(),
+        1,
+        "nothing added"
+    );
+
+    let bad = common::audition(&[
+        "init",
+        dir.path().join("new").to_str().unwrap(),
+        "--language",
+        "fr FR",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(common::stderr(&bad).contains("is not a language tag"));
+    assert!(
+        !dir.path().join("new").exists(),
+        "nothing made for a refused call"
+    );
+    // An empty folder is fine.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    assert!(common::audition(&["init", empty.to_str().unwrap()])
+        .status
+        .success());
 }
