@@ -172,6 +172,16 @@ pub async fn build_in_turn(
     let existing = Manifest::read(&out, &manifest_key).await?;
     if let Some(existing) = &existing {
         if existing.fingerprint == fingerprint && existing.files_present(&out).await? {
+            if existing.clips.is_empty() {
+                // Written before manifests named their clips: name them now, for the pruner.
+                let named = Manifest {
+                    clips: distinct(&keys),
+                    ..existing.clone()
+                };
+                let json =
+                    serde_json::to_vec_pretty(&named).map_err(|e| Error::Audio(e.to_string()))?;
+                out.put(&manifest_key, json).await?;
+            }
             let published = publish_in_turn(show, &base_url, &out, turn, Pages::New(None)).await?;
             lap("publish", &mut timings);
             let mut warnings = show.cover.problems()?;
@@ -271,6 +281,7 @@ pub async fn build_in_turn(
             .clone()
             .or_else(|| existing.as_ref().and_then(|m| m.source.clone())),
         fingerprint,
+        clips: distinct(&keys),
     };
     out.put(
         &manifest.chapters_file,
@@ -537,6 +548,12 @@ impl Drop for FolderLock {
             let _ = file.unlock();
         }
     }
+}
+
+/// The keys, each once, in order.
+fn distinct(keys: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    keys.iter().filter(|k| seen.insert(*k)).cloned().collect()
 }
 
 async fn put_if_changed(out: &Store, key: &str, bytes: Vec<u8>) -> Result<()> {

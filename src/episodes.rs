@@ -156,3 +156,21 @@ async fn unknown(out: &Store, id: &str, place: &str) -> Error {
         format!("no episode {id:?} {place} ({hint})"),
     )
 }
+
+/// The clips the published episodes of `stores` are made of, and the ids of episodes whose
+/// manifests predate the clip list (nothing says which clips they need).
+pub async fn published_clips(
+    stores: &[Store],
+) -> Result<(std::collections::HashSet<String>, Vec<String>)> {
+    let mut clips = std::collections::HashSet::new();
+    let mut unknown = Vec::new();
+    for store in stores {
+        for manifest in Manifest::read_all(store).await? {
+            if manifest.clips.is_empty() {
+                unknown.push(format!("{} ({})", manifest.id, store.location()));
+            }
+            clips.extend(manifest.clips);
+        }
+    }
+    Ok((clips, unknown))
+}

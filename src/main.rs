@@ -198,6 +198,22 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// What the clip cache holds, or prune it (least recently used first, never a clip a
+    /// published episode is made of unless --include-published).
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+        /// The clip cache [default: the user's cache folder]; a bucket's local mirror.
+        #[arg(long, global = true)]
+        cache: Option<String>,
+        /// Published folders or buckets whose episodes' clips are kept [default: those of
+        /// the shows under feeds/].
+        #[arg(long, global = true)]
+        out: Vec<String>,
+        /// Shows whose default published folders' clips are kept.
+        #[arg(long, global = true)]
+        show: Vec<PathBuf>,
+    },
     /// Print a completion script for a shell (bash: `source <(audition completions bash)`).
     Completions {
         /// The shell.
@@ -231,6 +247,31 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
     },
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// How many clips, how large, how old, and how many published episodes use.
+    Stats,
+    /// Remove clips: unused for --older-than, then the least recently used beyond --max-size.
+    Prune {
+        /// Remove clips not used for this long (90d, 12h, 2weeks).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        older_than: Option<std::time::Duration>,
+        /// Then remove the least recently used until the cache is this small (5GB, 500MiB).
+        #[arg(long, value_parser = parse_size)]
+        max_size: Option<u64>,
+        /// Also remove clips published episodes are made of (a rebuild synthesises them again).
+        #[arg(long)]
+        include_published: bool,
+    },
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<bytesize::ByteSize>()
+        .map(|b| b.as_u64())
+        .map_err(|e| format!("{text:?} is not a size such as 5GB or 500MiB: {e}"))
 }
 
 #[derive(Subcommand)]
@@ -432,6 +473,12 @@ async fn run(command: Command) -> Result<(), Error> {
                 dir.join("show.toml").display()
             ))
         }
+        Command::Cache {
+            action,
+            cache,
+            out,
+            show,
+        } => cache_command(action, cache, out, show).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "audition", &mut std::io::stdout());
@@ -483,6 +530,122 @@ async fn republish(
     } else {
         say(&format!("Feed rebuilt: {}", published.feed))
     }
+}
+
+/// `audition cache stats | prune`.
+async fn cache_command(
+    action: CacheAction,
+    cache: Option<String>,
+    outs: Vec<String>,
+    shows: Vec<PathBuf>,
+) -> Result<(), Error> {
+    let cache = ClipCache::open(&cache.unwrap_or_else(default_cache))?;
+    let mut locations = outs;
+    for show in &shows {
+        locations.push(default_out(&Show::load(show)?));
+    }
+    if locations.is_empty() {
+        locations = shows_under_feeds();
+    }
+    let stores = locations
+        .iter()
+        .map(|l| Store::open(l))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (published, unknown) = audition::episodes::published_clips(&stores).await?;
+    let clips = cache.clips()?;
+    let size = |bytes: u64| bytesize::ByteSize::b(bytes).display().si().to_string();
+    match action {
+        CacheAction::Stats => {
+            let total: u64 = clips.iter().map(|c| c.bytes).sum();
+            let used = clips.iter().filter(|c| published.contains(&c.key)).count();
+            let age = |t: std::time::SystemTime| {
+                let days = t.elapsed().unwrap_or_default().as_secs() / 86_400;
+                format!("{days} day(s) ago")
+            };
+            let span = match (clips.first(), clips.last()) {
+                (Some(old), Some(new)) => format!(
+                    "; least recently used {}, most {}",
+                    age(old.used),
+                    age(new.used)
+                ),
+                _ => String::new(),
+            };
+            say(&format!(
+                "{}: {} clip(s), {}{span}; {used} used by the published episodes of {}",
+                cache.folder().display(),
+                clips.len(),
+                size(total),
+                if locations.is_empty() {
+                    "no folder".to_string()
+                } else {
+                    locations.join(", ")
+                }
+            ))
+        }
+        CacheAction::Prune {
+            older_than,
+            max_size,
+            include_published,
+        } => {
+            if older_than.is_none() && max_size.is_none() {
+                return Err(Error::Input {
+                    path: cache.folder().to_path_buf(),
+                    message: "say what to prune: --older-than 90d and/or --max-size 5GB".into(),
+                });
+            }
+            if !include_published && !unknown.is_empty() {
+                return Err(Error::Input {
+                    path: cache.folder().to_path_buf(),
+                    message: format!(
+                        "episodes {} were published before manifests named their clips: build them once more (nothing is synthesised again), or give --include-published",
+                        unknown.join(", ")
+                    ),
+                });
+            }
+            let keep = if include_published {
+                Default::default()
+            } else {
+                published
+            };
+            let rule = audition::synth::PruneRule {
+                older_than,
+                max_bytes: max_size,
+            };
+            let pruned = cache.prune(&rule, &keep)?;
+            say(&format!(
+                "Freed {} in {} clip(s); kept {} clip(s), {}{}",
+                size(pruned.freed_bytes),
+                pruned.removed,
+                pruned.kept,
+                size(pruned.kept_bytes),
+                if pruned.protected > 0 {
+                    format!(
+                        " ({} of them only because published episodes use them)",
+                        pruned.protected
+                    )
+                } else {
+                    String::new()
+                }
+            ))
+        }
+    }
+}
+
+/// The default published folders of the shows under `feeds/` that exist.
+fn shows_under_feeds() -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("feeds") else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("show.toml"))
+        .filter(|p| p.is_file())
+        .filter_map(|p| Show::load(&p).ok())
+        .map(|show| default_out(&show))
+        .filter(|out| Path::new(out).is_dir())
+        .collect();
+    found.sort();
+    found
 }
 
 /// `audition man`: the manual page on stdout, or every command's page into `dir`.

@@ -231,3 +231,181 @@ fn init_never_overwrites_and_refuses_in_one_line() {
         .status
         .success());
 }
+
+fn build_into(out: &std::path::Path, cache: &std::path::Path, issue: &str) -> String {
+    let built = common::audition(&[
+        "build",
+        issue,
+        "--show",
+        common::qant_show().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(built.status.success(), "{}", common::stderr(&built));
+    common::stdout(&built)
+}
+
+/// Makes every clip of the cache look unused for `days`.
+fn age_clips(cache: &std::path::Path, days: u64) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+    for entry in std::fs::read_dir(cache.join("clips")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::File::open(&path)
+            .unwrap()
+            .set_modified(then)
+            .unwrap();
+    }
+}
+
+#[test]
+fn the_cache_is_pruned_least_used_first_and_keeps_what_is_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let (published, gone) = (dir.path().join("public"), dir.path().join("gone"));
+    build_into(&published, &cache, "feeds/qant/issues/2026-11-02.txt");
+    build_into(&gone, &cache, "feeds/qant/issues/2026-11-09.txt");
+    std::fs::remove_dir_all(&gone).unwrap();
+    let cache_arg = cache.to_str().unwrap();
+    let out_arg = published.to_str().unwrap();
+    let stats = common::stdout(&common::audition(&[
+        "cache", "stats", "--cache", cache_arg, "--out", out_arg,
+    ]));
+    assert!(
+        stats.contains("13 clip(s)") && stats.contains("7 used by the published episodes"),
+        "{stats}"
+    );
+
+    // Everything looks 100 days old; a build that uses the published episode's clips makes
+    // them recent again.
+    age_clips(&cache, 100);
+    let again = build_into(
+        &dir.path().join("preview"),
+        &cache,
+        "feeds/qant/issues/2026-11-02.txt",
+    );
+    assert!(again.contains("0 clips synthesised, 7 cached"), "{again}");
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(published.join("episodes/2026-11-02.json")).unwrap(),
+    )
+    .unwrap();
+    let used: Vec<&str> = manifest["clips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(used.len(), 7);
+    for entry in std::fs::read_dir(cache.join("clips")).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(key) = path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .strip_suffix(".wav")
+        else {
+            continue;
+        };
+        let age = std::fs::metadata(&path)
+            .unwrap()
+            .modified()
+            .unwrap()
+            .elapsed()
+            .unwrap();
+        let recent = age.as_secs() < 3600;
+        assert_eq!(
+            recent,
+            used.contains(&key),
+            "{key}: a hit refreshes, nothing else does"
+        );
+    }
+    age_clips(&cache, 100);
+    let refused = common::audition(&["cache", "prune", "--cache", cache_arg, "--out", out_arg]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(common::stderr(&refused).contains("--older-than"));
+
+    let pruned = common::audition(&[
+        "cache",
+        "prune",
+        "--cache",
+        cache_arg,
+        "--out",
+        out_arg,
+        "--older-than",
+        "90d",
+    ]);
+    let said = common::stdout(&pruned);
+    assert!(pruned.status.success(), "{}", common::stderr(&pruned));
+    assert!(
+        said.starts_with("Freed ") && said.contains("in 6 clip(s); kept 7 clip(s)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("(7 of them only because published episodes use them)"),
+        "{said}"
+    );
+    let rebuilt = build_into(
+        &dir.path().join("again"),
+        &cache,
+        "feeds/qant/issues/2026-11-02.txt",
+    );
+    assert!(
+        rebuilt.contains("0 clips synthesised, 7 cached"),
+        "{rebuilt}"
+    );
+
+    // A manifest from before clips were named: pruning refuses until it is built once more.
+    let manifest = published.join("episodes/2026-11-02.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    json.as_object_mut().unwrap().remove("clips");
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    let refused = common::audition(&[
+        "cache",
+        "prune",
+        "--cache",
+        cache_arg,
+        "--out",
+        out_arg,
+        "--max-size",
+        "1MB",
+    ]);
+    let stderr = common::stderr(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("2026-11-02") && stderr.contains("build them once more"),
+        "{stderr}"
+    );
+    let unchanged = build_into(&published, &cache, "feeds/qant/issues/2026-11-02.txt");
+    assert!(unchanged.contains("Nothing changed"), "{unchanged}");
+    let named = std::fs::read_to_string(&manifest).unwrap();
+    assert!(named.contains("\"clips\""), "the rebuild named the clips");
+
+    // --include-published with a size limit empties it; the next build speaks again.
+    let emptied = common::audition(&[
+        "cache",
+        "prune",
+        "--cache",
+        cache_arg,
+        "--out",
+        out_arg,
+        "--max-size",
+        "1B",
+        "--include-published",
+    ]);
+    assert!(
+        common::stdout(&emptied).contains("in 7 clip(s); kept 0 clip(s)"),
+        "{}",
+        common::stdout(&emptied)
+    );
+    let spoken = build_into(
+        &dir.path().join("fresh"),
+        &cache,
+        "feeds/qant/issues/2026-11-02.txt",
+    );
+    assert!(spoken.contains("7 clips synthesised"), "{spoken}");
+    let bad = common::audition(&["cache", "prune", "--cache", cache_arg, "--max-size", "5XB"]);
+    assert_eq!(bad.status.code(), Some(1));
+}

@@ -60,6 +60,10 @@ pub struct Manifest {
     pub source: Option<String>,
     /// Hash of every input of the build; equal fingerprints mean nothing changed.
     pub fingerprint: String,
+    /// The cache keys of the clips the episode is made of (`audition cache prune` keeps
+    /// them); empty in manifests written before they were recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clips: Vec<String>,
 }
 
 /// A voice heard in an episode.

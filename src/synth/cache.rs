@@ -140,11 +140,15 @@ impl ClipCache {
         wav.is_file() && meta.is_file()
     }
 
-    /// The cached clip for `key`, if present and readable.
+    /// The cached clip for `key`, if present and readable; a hit makes the clip recently
+    /// used (its file time is set to now), so pruning removes the least used first.
     pub fn get(&self, key: &str, segment: usize) -> Result<Option<ClipFile>> {
         let (wav, meta) = self.paths(key);
         if !wav.is_file() {
             return Ok(None);
+        }
+        if let Ok(file) = std::fs::File::open(&wav) {
+            let _ = file.set_modified(std::time::SystemTime::now());
         }
         let Ok(text) = std::fs::read_to_string(&meta) else {
             return Ok(None);
@@ -213,6 +217,107 @@ impl ClipCache {
             lead_silence,
             tail_silence,
         })
+    }
+}
+
+/// A clip in the cache, as `audition cache` sees it.
+#[derive(Debug, Clone)]
+pub struct Cached {
+    pub key: String,
+    /// The WAV and its metadata together.
+    pub bytes: u64,
+    /// When it was made or last used.
+    pub used: std::time::SystemTime,
+}
+
+/// What pruning should remove.
+#[derive(Debug, Clone, Default)]
+pub struct PruneRule {
+    /// Clips not used for this long.
+    pub older_than: Option<std::time::Duration>,
+    /// Then the least recently used, until the cache is this small.
+    pub max_bytes: Option<u64>,
+}
+
+/// What pruning did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pruned {
+    pub removed: usize,
+    pub freed_bytes: u64,
+    pub kept: usize,
+    pub kept_bytes: u64,
+    /// Kept because a published episode is made of them.
+    pub protected: usize,
+}
+
+impl ClipCache {
+    /// The local folder the clips are in (a bucket cache's mirror).
+    pub fn folder(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Every complete clip, least recently used first.
+    pub fn clips(&self) -> Result<Vec<Cached>> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&self.dir, e)),
+        };
+        let mut clips = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(&self.dir, e))?.path();
+            let Some(key) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".wav"))
+            else {
+                continue;
+            };
+            let (wav, meta) = self.paths(key);
+            let (Ok(audio), Ok(json)) = (std::fs::metadata(&wav), std::fs::metadata(&meta)) else {
+                continue;
+            };
+            clips.push(Cached {
+                key: key.to_string(),
+                bytes: audio.len() + json.len(),
+                used: audio.modified().map_err(|e| Error::io(&wav, e))?,
+            });
+        }
+        clips.sort_by(|a, b| a.used.cmp(&b.used).then(a.key.cmp(&b.key)));
+        Ok(clips)
+    }
+
+    /// Removes the clips `rule` names, least recently used first, never one in `keep`.
+    pub fn prune(
+        &self,
+        rule: &PruneRule,
+        keep: &std::collections::HashSet<String>,
+    ) -> Result<Pruned> {
+        let clips = self.clips()?;
+        let mut total: u64 = clips.iter().map(|c| c.bytes).sum();
+        let now = std::time::SystemTime::now();
+        let mut pruned = Pruned::default();
+        for clip in clips {
+            let stale = rule
+                .older_than
+                .is_some_and(|age| now.duration_since(clip.used).unwrap_or_default() > age);
+            let too_big = rule.max_bytes.is_some_and(|max| total > max);
+            if keep.contains(&clip.key) {
+                pruned.protected += usize::from(stale || too_big);
+            } else if stale || too_big {
+                let (wav, meta) = self.paths(&clip.key);
+                // The metadata first: without it the audio is not a clip any more.
+                std::fs::remove_file(&meta).map_err(|e| Error::io(&meta, e))?;
+                std::fs::remove_file(&wav).map_err(|e| Error::io(&wav, e))?;
+                total -= clip.bytes;
+                pruned.removed += 1;
+                pruned.freed_bytes += clip.bytes;
+                continue;
+            }
+            pruned.kept += 1;
+            pruned.kept_bytes += clip.bytes;
+        }
+        Ok(pruned)
     }
 }
 

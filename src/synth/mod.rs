@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use cache::ClipCache;
+pub use cache::{Cached, ClipCache, PruneRule, Pruned};
 
 pub use crate::audio::{ClipFile, MarkTime};
 use crate::error::{Error, Result};
