@@ -214,6 +214,11 @@ enum Command {
         #[arg(long, global = true)]
         show: Vec<PathBuf>,
     },
+    /// Edit or check a pronunciation lexicon (W3C PLS).
+    Lexicon {
+        #[command(subcommand)]
+        action: LexiconAction,
+    },
     /// Print a completion script for a shell (bash: `source <(audition completions bash)`).
     Completions {
         /// The shell.
@@ -246,6 +251,37 @@ enum Command {
         location: String,
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum LexiconAction {
+    /// Add a word (or change how it is said) and write the lexicon back, sorted.
+    Add {
+        /// The PLS file (created if missing).
+        pls: PathBuf,
+        /// The word as written in issues.
+        word: String,
+        /// What the voice says instead (every engine).
+        #[arg(long, required_unless_present = "ipa")]
+        alias: Option<String>,
+        /// Its pronunciation in IPA (engines that read phonemes: Google, Azure, Polly).
+        #[arg(long)]
+        ipa: Option<String>,
+        /// The lexicon's language when the file is new.
+        #[arg(long, default_value = "fr-FR")]
+        language: String,
+    },
+    /// Name each entry that is malformed, duplicated or unusable by the engine.
+    Check {
+        /// The PLS file.
+        pls: PathBuf,
+        /// Check for the engines of this show's voices.
+        #[arg(long, conflicts_with = "voice")]
+        show: Option<PathBuf>,
+        /// Check for this voice's engine (a name from voices/, or a profile path).
+        #[arg(long)]
+        voice: Option<String>,
     },
 }
 
@@ -473,6 +509,7 @@ async fn run(command: Command) -> Result<(), Error> {
                 dir.join("show.toml").display()
             ))
         }
+        Command::Lexicon { action } => lexicon(action),
         Command::Cache {
             action,
             cache,
@@ -529,6 +566,94 @@ async fn republish(
         ))
     } else {
         say(&format!("Feed rebuilt: {}", published.feed))
+    }
+}
+
+/// `audition lexicon add | check`.
+fn lexicon(action: LexiconAction) -> Result<(), Error> {
+    use audition::script::lexicon_file::LexiconFile;
+    let read = |path: &Path| -> Result<LexiconFile, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+        LexiconFile::parse(&text).map_err(|message| Error::Input {
+            path: path.to_path_buf(),
+            message,
+        })
+    };
+    match action {
+        LexiconAction::Add {
+            pls,
+            word,
+            alias,
+            ipa,
+            language,
+        } => {
+            if word.trim().is_empty() {
+                return Err(Error::Input {
+                    path: pls,
+                    message: "the word is empty".into(),
+                });
+            }
+            let mut file = if pls.exists() {
+                read(&pls)?
+            } else {
+                LexiconFile::new(&language)
+            };
+            file.add(word.trim(), alias.as_deref(), ipa.as_deref());
+            audition::atomic::write_atomic(&pls, file.to_xml().as_bytes())?;
+            say(&format!(
+                "{}: {} now said as written there ({} entries)",
+                pls.display(),
+                word.trim(),
+                file.len()
+            ))
+        }
+        LexiconAction::Check { pls, show, voice } => {
+            let file = read(&pls)?;
+            let engines: Vec<String> = match (show, voice) {
+                (Some(show), _) => {
+                    let show = Show::load(&show)?;
+                    let mut engines: Vec<String> = show
+                        .voices()
+                        .iter()
+                        .map(|(_, v)| v.engine.clone())
+                        .collect();
+                    engines.dedup();
+                    engines
+                }
+                (None, Some(voice)) => vec![VoiceProfile::find(&voice, None)?.engine],
+                (None, None) => vec!["a local engine".to_string()],
+            };
+            let mut findings = Vec::new();
+            for engine in &engines {
+                let reads = Flavor::of_engine(engine).reads_phonemes();
+                for finding in file.findings(engine, reads) {
+                    if !findings.contains(&finding) {
+                        findings.push(finding);
+                    }
+                }
+            }
+            findings.sort_by_key(|f| f.line);
+            if findings.is_empty() {
+                return say(&format!(
+                    "{}: {} entries, none to fix for {}",
+                    pls.display(),
+                    file.len(),
+                    engines.join(", ")
+                ));
+            }
+            let lines: Vec<String> = findings
+                .iter()
+                .map(|f| format!("{}:{}: {}", pls.display(), f.line, f.message))
+                .collect();
+            say(&lines.join("\n"))?;
+            Err(Error::Input {
+                path: pls,
+                message: match findings.len() {
+                    1 => "1 entry to fix".to_string(),
+                    n => format!("{n} entries to fix"),
+                },
+            })
+        }
     }
 }
 

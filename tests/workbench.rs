@@ -409,3 +409,92 @@ fn the_cache_is_pruned_least_used_first_and_keeps_what_is_published() {
     let bad = common::audition(&["cache", "prune", "--cache", cache_arg, "--max-size", "5XB"]);
     assert_eq!(bad.status.code(), Some(1));
 }
+
+#[test]
+fn a_lexicon_is_edited_sorted_and_checked_for_the_show_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let pls = dir.path().join("noms.pls");
+    let pls_arg = pls.to_str().unwrap();
+    for (word, how, value) in [
+        ("Véloce", "--alias", "Vélosse"),
+        ("Norrøn", "--ipa", "nɔʁœn"),
+        ("Ardoise", "--alias", "Ar-doise"),
+        ("Véloce", "--alias", "Vé-losse"),
+    ] {
+        let added = common::audition(&["lexicon", "add", pls_arg, word, how, value]);
+        assert!(added.status.success(), "{}", common::stderr(&added));
+    }
+    let xml = std::fs::read_to_string(&pls).unwrap();
+    let order: Vec<usize> = ["Ardoise", "Norrøn", "Véloce"]
+        .iter()
+        .map(|w| xml.find(w).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "sorted: {xml}");
+    assert_eq!(
+        xml.matches("<grapheme>Véloce</grapheme>").count(),
+        1,
+        "no duplicate"
+    );
+    assert!(xml.contains("<alias>Vé-losse</alias>") && !xml.contains("<alias>Vélosse</alias>"));
+    let read =
+        audition::script::lexicon::Lexicon::parse(&xml).expect("the build's own reader takes it");
+    assert!(!read.is_empty());
+
+    // The Qant show speaks with Pico, which reads no phonemes: Norrøn cannot be heard.
+    let show = common::qant_show();
+    let checked = common::audition(&[
+        "lexicon",
+        "check",
+        pls_arg,
+        "--show",
+        show.to_str().unwrap(),
+    ]);
+    assert_eq!(checked.status.code(), Some(1));
+    let report = common::stdout(&checked);
+    assert!(
+        report.contains(":5: Norrøn: only a <phoneme>, which pico does not read: add an <alias>"),
+        "{report}"
+    );
+    assert_eq!(
+        common::stderr(&checked).trim(),
+        format!("error: {pls_arg}: 1 entry to fix")
+    );
+    // Fixed, it passes.
+    assert!(
+        common::audition(&["lexicon", "add", pls_arg, "Norrøn", "--alias", "Nor-reune"])
+            .status
+            .success()
+    );
+    let fine = common::audition(&[
+        "lexicon",
+        "check",
+        pls_arg,
+        "--show",
+        show.to_str().unwrap(),
+    ]);
+    assert!(fine.status.success(), "{}", common::stdout(&fine));
+
+    // A malformed file: one line, exit 1, and add leaves it as it was.
+    let bad = dir.path().join("bad.pls");
+    std::fs::write(&bad, "<lexicon><lexeme><grapheme>X</grapheme>").unwrap();
+    for args in [
+        vec!["lexicon", "check", bad.to_str().unwrap()],
+        vec!["lexicon", "add", bad.to_str().unwrap(), "Y", "--alias", "Z"],
+    ] {
+        let refused = common::audition(&args);
+        let stderr = common::stderr(&refused);
+        assert_eq!(refused.status.code(), Some(1), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("not well-formed XML"), "{stderr}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&bad).unwrap(),
+        "<lexicon><lexeme><grapheme>X</grapheme>"
+    );
+    let neither = common::audition(&["lexicon", "add", pls_arg, "Solo"]);
+    assert_ne!(
+        neither.status.code(),
+        Some(0),
+        "an alias or an IPA is required"
+    );
+}

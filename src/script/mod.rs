@@ -7,6 +7,7 @@
 //! where each transcript cue starts.
 
 pub mod lexicon;
+pub mod lexicon_file;
 pub mod normalize;
 mod ssml_doc;
 
