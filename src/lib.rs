@@ -29,6 +29,7 @@ pub mod init;
 pub mod progress;
 pub mod publish;
 pub mod queue;
+pub mod say;
 pub mod script;
 pub mod settings;
 pub mod show;

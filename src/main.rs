@@ -214,6 +214,34 @@ enum Command {
         #[arg(long, global = true)]
         show: Vec<PathBuf>,
     },
+    /// Speak a phrase (or one story of an issue) with a show's voice, lexicon and
+    /// normalisation, and print the SSML the engine was given.
+    Say {
+        /// The text to say.
+        #[arg(required_unless_present = "issue")]
+        text: Option<String>,
+        /// The show whose voice, lexicon and language are used [default: the built-in show].
+        #[arg(long)]
+        show: Option<PathBuf>,
+        /// A voice instead of the show's (a name from voices/, a profile path, or auto).
+        #[arg(long)]
+        voice: Option<String>,
+        /// Say a story of this issue instead of a text (with --story).
+        #[arg(long, conflicts_with = "text", requires = "story")]
+        issue: Option<String>,
+        /// Which story of the issue, 1 to N as `audition script` lists them.
+        #[arg(long, requires = "issue")]
+        story: Option<usize>,
+        /// The language of the built-in show when no --show is given.
+        #[arg(long, value_parser = ["fr", "en"], default_value = "fr")]
+        lang: String,
+        /// Where to write the audio: a .wav or an .mp3.
+        #[arg(long, default_value = "say.wav")]
+        out: PathBuf,
+        /// The clip cache [default: the user's cache folder].
+        #[arg(long)]
+        cache: Option<String>,
+    },
     /// Edit or check a pronunciation lexicon (W3C PLS).
     Lexicon {
         #[command(subcommand)]
@@ -509,6 +537,26 @@ async fn run(command: Command) -> Result<(), Error> {
                 dir.join("show.toml").display()
             ))
         }
+        Command::Say {
+            text,
+            show,
+            voice,
+            issue,
+            story,
+            lang,
+            out,
+            cache,
+        } => {
+            let request = SayRequest {
+                text,
+                show,
+                voice,
+                issue,
+                story,
+                lang,
+            };
+            say_command(request, &out, cache).await
+        }
         Command::Lexicon { action } => lexicon(action),
         Command::Cache {
             action,
@@ -567,6 +615,65 @@ async fn republish(
     } else {
         say(&format!("Feed rebuilt: {}", published.feed))
     }
+}
+
+/// What `audition say` was asked.
+struct SayRequest {
+    text: Option<String>,
+    show: Option<PathBuf>,
+    voice: Option<String>,
+    issue: Option<String>,
+    story: Option<usize>,
+    lang: String,
+}
+
+/// `audition say`: the audio written, the SSML printed.
+async fn say_command(request: SayRequest, out: &Path, cache: Option<String>) -> Result<(), Error> {
+    let cache = ClipCache::open(&cache.unwrap_or_else(default_cache))?;
+    let (issue, mut show) = match &request.issue {
+        Some(issue) => {
+            let prepared = audition::prepare(&audition::Request {
+                issue: issue.clone(),
+                show: request.show.clone(),
+                language: None,
+                item: None,
+                voice: request.voice.clone(),
+            })
+            .await?;
+            (Some(prepared.0), prepared.1)
+        }
+        None => {
+            let mut show = match &request.show {
+                Some(path) => Show::load(path)?,
+                None => Show::default_for(&request.lang)?,
+            };
+            if let Some(voice) = &request.voice {
+                show.cast = Default::default();
+                show.voice = VoiceProfile::find(voice, Some(&show.voice.path))?;
+            }
+            (None, show)
+        }
+    };
+    for voice in show.voices_mut() {
+        *voice = audition::synth::choice::resolve(voice.clone(), Path::new("voices"))?;
+    }
+    let what = match (&issue, request.story) {
+        (Some(issue), Some(n)) => audition::say::Said::Story(issue, n),
+        _ => audition::say::Said::Text(request.text.as_deref().unwrap_or_default()),
+    };
+    let progress = Bars::new();
+    let report = audition::say::say(&show, what, out, &cache, &progress).await?;
+    progress.clear();
+    for (engine, ssml) in &report.ssml {
+        println!("{engine}: {ssml}");
+    }
+    say(&format!(
+        "Said in {} ({:.1} s; {} clip(s) synthesised, {} cached)",
+        out.display(),
+        report.duration_ms as f64 / 1000.0,
+        report.clips.synthesised,
+        report.clips.cached
+    ))
 }
 
 /// `audition lexicon add | check`.

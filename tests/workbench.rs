@@ -498,3 +498,97 @@ fn a_lexicon_is_edited_sorted_and_checked_for_the_show_engine() {
         "an alias or an IPA is required"
     );
 }
+
+#[test]
+fn say_speaks_a_phrase_or_one_story_with_the_show_lexicon() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let show = common::qant_show();
+    let wav = dir.path().join("qant.wav");
+    let said = common::audition(&[
+        "say",
+        "Qant parle de Mistral ce matin.",
+        "--show",
+        show.to_str().unwrap(),
+        "--out",
+        wav.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    let stdout = common::stdout(&said);
+    assert!(said.status.success(), "{}", common::stderr(&said));
+    // The engine got the show's lexicon: Qant is said as its alias.
+    assert!(stdout.starts_with("pico: <speak"), "{stdout}");
+    assert!(
+        stdout.contains("<sub alias=\"Kante\">Qant</sub>"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 clip(s) synthesised, 0 cached"),
+        "{stdout}"
+    );
+    let reader = hound::WavReader::open(&wav).unwrap();
+    let seconds = reader.duration() as f64 / f64::from(reader.spec().sample_rate);
+    assert!((1.0..6.0).contains(&seconds), "{seconds} s");
+    // Said again: from the cache.
+    let again = common::audition(&[
+        "say",
+        "Qant parle de Mistral ce matin.",
+        "--show",
+        show.to_str().unwrap(),
+        "--out",
+        wav.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(common::stdout(&again).contains("0 clip(s) synthesised, 1 cached"));
+
+    // One story of an issue, as MP3.
+    let mp3 = dir.path().join("story.mp3");
+    let story = common::audition(&[
+        "say",
+        "--issue",
+        "feeds/qant/issues/2026-11-02.txt",
+        "--story",
+        "2",
+        "--show",
+        show.to_str().unwrap(),
+        "--out",
+        mp3.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    let stdout = common::stdout(&story);
+    assert!(story.status.success(), "{}", common::stderr(&story));
+    assert!(
+        stdout.contains("sodium"),
+        "the second story is the batteries: {stdout}"
+    );
+    let (samples, rate) = common::decode(&mp3);
+    assert!(samples.len() as f64 / f64::from(rate) > 20.0);
+
+    // Refusals: one line, exit 1.
+    for (args, says) in [
+        (
+            vec![
+                "say",
+                "--issue",
+                "feeds/qant/issues/2026-11-02.txt",
+                "--story",
+                "9",
+            ],
+            "no story 9: the issue has",
+        ),
+        (vec!["say", "   "], "nothing to say"),
+        (
+            vec!["say", "Bonjour", "--out", "x.ogg"],
+            "a .wav or an .mp3",
+        ),
+    ] {
+        let refused = common::audition(&args);
+        let stderr = common::stderr(&refused);
+        assert_eq!(refused.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}

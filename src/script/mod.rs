@@ -248,6 +248,46 @@ pub fn build_with(issue: &Issue, show: &ScriptSettings, flavor: Option<Flavor>) 
     }
 }
 
+/// The script of a text alone, read by the host with the show's normalisation and lexicon,
+/// no opening or closing (`audition say`).
+pub fn build_text(text: &str, show: &ScriptSettings, flavor: Option<Flavor>) -> Script {
+    let lang = primary_language(show.language).to_string();
+    let words = Words::for_language(&lang);
+    let block = Block::Paragraph {
+        kicker: None,
+        text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+    };
+    let parts = block_parts(&block, words.quoting);
+    let profile = show.voices[0].1;
+    let style = ssml_doc::Style {
+        language: show.language,
+        lang: &lang,
+        voice: &profile.voice,
+        lexicon: show.lexicon,
+        flavor: flavor.unwrap_or_else(|| Flavor::of_engine(&profile.engine)),
+    };
+    let title: String = text.chars().take(60).collect();
+    let segments = ssml_doc::story_documents(&parts, &style)
+        .into_iter()
+        .enumerate()
+        .map(|(index, draft)| Segment {
+            index,
+            story: 1,
+            title: title.clone(),
+            kind: StoryKind::Story,
+            link: None,
+            ssml: draft.ssml,
+            chars: draft.chars,
+            cues: draft.cues,
+            voice: 0,
+        })
+        .collect();
+    Script {
+        language: show.language.to_string(),
+        segments,
+    }
+}
+
 /// Who reads what: the host the opening, the quote of the day and the closing; the readers
 /// the stories and briefs in turn.
 struct Casting<'a> {
