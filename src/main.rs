@@ -667,6 +667,9 @@ async fn say_command(request: SayRequest, out: &Path, cache: Option<String>) -> 
     for (engine, ssml) in &report.ssml {
         println!("{engine}: {ssml}");
     }
+    for phonemes in &report.phonemes {
+        println!("phonemes: {phonemes}");
+    }
     say(&format!(
         "Said in {} ({:.1} s; {} clip(s) synthesised, {} cached)",
         out.display(),

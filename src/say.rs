@@ -27,6 +27,8 @@ pub enum Said<'a> {
 pub struct SayReport {
     /// Each document the engine was given, with the engine's name.
     pub ssml: Vec<(String, String)>,
+    /// The phonemes of each document, for engines that make them (espeak-ng, Piper, Kokoro).
+    pub phonemes: Vec<String>,
     pub clips: SynthCounts,
     pub duration_ms: u64,
 }
@@ -68,13 +70,20 @@ pub async fn say(
     } else {
         write_wav(&samples, out)?;
     }
+    let voices = show.voices();
     let ssml = script
         .segments
         .iter()
-        .map(|s| (show.voices()[s.voice].1.engine.clone(), s.ssml.clone()))
+        .map(|s| (voices[s.voice].1.engine.clone(), s.ssml.clone()))
         .collect();
+    let mut phonemes = Vec::new();
+    for segment in &script.segments {
+        let spoken = spoken_text(&segment.ssml);
+        phonemes.extend(synth::phonemes_of(voices[segment.voice].1, &spoken).await);
+    }
     Ok(SayReport {
         ssml,
+        phonemes,
         clips: counts,
         duration_ms: samples.len() as u64 * 1000 / u64::from(EPISODE_RATE),
     })
@@ -112,6 +121,22 @@ fn script_of(show: &Show, what: Said<'_>) -> Result<Script> {
             Ok(script)
         }
     }
+}
+
+/// What the SSML has the voice say: aliases in place of what they stand for, tags dropped.
+fn spoken_text(ssml: &str) -> String {
+    let alias = regex::Regex::new(r#"<sub alias="([^"]*)">[^<]*</sub>"#).expect("a fixed pattern");
+    let tags = regex::Regex::new(r"<[^>]*>").expect("a fixed pattern");
+    let text = alias.replace_all(ssml, "$1");
+    let text = tags.replace_all(&text, " ");
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn write_wav(samples: &[f32], out: &Path) -> Result<()> {

@@ -530,6 +530,30 @@ fn say_speaks_a_phrase_or_one_story_with_the_show_lexicon() {
     let reader = hound::WavReader::open(&wav).unwrap();
     let seconds = reader.duration() as f64 / f64::from(reader.spec().sample_rate);
     assert!((1.0..6.0).contains(&seconds), "{seconds} s");
+    assert!(!stdout.contains("phonemes:"), "Pico shows no phonemes");
+    // espeak-ng shows what it will pronounce, aliases applied.
+    let espeak = common::audition(&[
+        "say",
+        "Qant ouvre une usine",
+        "--show",
+        show.to_str().unwrap(),
+        "--voice",
+        "fr-espeak",
+        "--out",
+        wav.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    let shown = common::stdout(&espeak);
+    assert!(espeak.status.success(), "{}", common::stderr(&espeak));
+    let phonemes = shown
+        .lines()
+        .find(|l| l.starts_with("phonemes: "))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(
+        phonemes.contains("yzˈin") && phonemes.contains("kˈɑ̃t"),
+        "the alias Kante is phonemised: {phonemes}"
+    );
     // Said again: from the cache.
     let again = common::audition(&[
         "say",

@@ -189,6 +189,22 @@ pub fn readiness(
     }
 }
 
+/// The IPA phonemes an espeak-ng-based engine (espeak-ng itself, and the phonemiser of
+/// Piper and Kokoro) makes of `text`; `None` for engines that have none to show (Pico, the
+/// cloud voices), or when espeak-ng cannot say.
+pub async fn phonemes_of(profile: &VoiceProfile, text: &str) -> Option<String> {
+    let voice = match profile.engine.as_str() {
+        "espeak" | "espeak-ng" => profile.voice.clone(),
+        "piper" | "kokoro" => profile
+            .options
+            .phonemizer
+            .clone()
+            .unwrap_or_else(|| profile.language.to_lowercase()),
+        _ => return None,
+    };
+    espeak::phonemize(&voice, text).await.ok()
+}
+
 /// How many clips a run synthesised and how many it found in the cache.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct SynthCounts {
