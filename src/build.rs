@@ -219,7 +219,6 @@ pub async fn build_in_turn(
     let (clips, counts) = synth::synthesize_script(&script, &engines, &cache, progress).await?;
     lap("synthesis", &mut timings);
 
-    progress.stage("Mixing and encoding", 0);
     // The episode is made in a scratch folder, then published file by file.
     let scratch = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
     let jingles = JingleSet::load(&show.jingles)?;
@@ -243,13 +242,18 @@ pub async fn build_in_turn(
             loudness: show.loudness,
             encoder: show.encoder,
         };
-        tokio::task::spawn_blocking(move || {
-            master::master(&timeline, &jingles, &dir, &tags, &settings)
-        })
-        .await
-        .map_err(|e| Error::Audio(format!("mixing task failed: {e}")))??
+        // Usually one measuring pass and one encoding pass over the whole episode.
+        let total = timeline.total * 2;
+        progress.stage("Mixing and encoding", total);
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = done.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            master::master(&timeline, &jingles, &dir, &tags, &settings, &counter)
+        });
+        let mastered = follow(task, &done, total, progress).await;
+        progress.finish_stage();
+        mastered.map_err(|e| Error::Audio(format!("mixing task failed: {e}")))??
     };
-    progress.finish_stage();
     lap("mix+encode", &mut timings);
 
     // Identity comes from the show's own URL, so serving elsewhere keeps every guid.
@@ -546,6 +550,31 @@ impl Drop for FolderLock {
     fn drop(&mut self) {
         if let Some(file) = &self.0 {
             let _ = file.unlock();
+        }
+    }
+}
+
+/// Waits for the mixing task, moving the progress bar as its sample counter grows (never
+/// past `total`, should the codec ask for another pass).
+async fn follow<T>(
+    mut task: tokio::task::JoinHandle<T>,
+    done: &std::sync::atomic::AtomicU64,
+    total: u64,
+    progress: &dyn Progress,
+) -> std::result::Result<T, tokio::task::JoinError> {
+    let mut shown = 0;
+    loop {
+        let outcome = tokio::select! {
+            outcome = &mut task => Some(outcome),
+            () = tokio::time::sleep(std::time::Duration::from_millis(100)) => None,
+        };
+        let now = done.load(std::sync::atomic::Ordering::Relaxed).min(total);
+        if now > shown {
+            progress.advance(now - shown);
+            shown = now;
+        }
+        if let Some(outcome) = outcome {
+            return outcome;
         }
     }
 }

@@ -1475,9 +1475,11 @@ impl Progress for Bars {
         }
         let bar = if total > 0 {
             ProgressBar::new(total).with_style(
-                ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{msg:>20} [{bar:30}] {percent:>3}% {elapsed} elapsed, {eta} left",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             )
         } else {
             let spinner = ProgressBar::new_spinner().with_style(

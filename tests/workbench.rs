@@ -616,3 +616,89 @@ fn say_speaks_a_phrase_or_one_story_with_the_show_lexicon() {
         assert!(stderr.contains(says), "{stderr}");
     }
 }
+
+#[test]
+fn a_terminal_shows_the_mixing_progress_with_the_time_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = format!("audition-test-{}", std::process::id());
+    let command = format!(
+        "{} build feeds/qant/issues/2026-11-02.txt --show {} --out {} --cache {}; echo BUILD-DONE; sleep 60",
+        env!("CARGO_BIN_EXE_audition"),
+        common::qant_show().display(),
+        dir.path().join("public").display(),
+        dir.path().join("cache").display(),
+    );
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .expect("tmux is installed (scripts/install-deps)")
+    };
+    let root = common::root();
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "build",
+        "-x",
+        "160",
+        "-y",
+        "12",
+        "-c",
+        root.to_str().unwrap(),
+        &command,
+    ]);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let mut seen = Vec::new();
+    let start = std::time::Instant::now();
+    let mut finished = String::new();
+    while start.elapsed() < std::time::Duration::from_secs(120) {
+        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "build"]).stdout)
+            .into_owned();
+        seen.extend(
+            screen
+                .lines()
+                .filter(|l| l.contains("Mixing and encoding") && l.contains(" left"))
+                .map(str::to_string),
+        );
+        if screen.contains("BUILD-DONE") {
+            finished = screen;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(40));
+    }
+    tmux(&["kill-server"]);
+    assert!(finished.contains("Built episode 2026-11-02"), "{finished}");
+    let bar = seen
+        .first()
+        .unwrap_or_else(|| panic!("no mixing bar seen; last screen: {finished}"));
+    let percent = bar.split('%').next().unwrap().rsplit(' ').next().unwrap();
+    assert!(percent.parse::<u32>().is_ok_and(|p| p <= 100), "{bar}");
+    assert!(
+        bar.contains('[') && bar.contains("elapsed,") && bar.ends_with("left"),
+        "{bar}"
+    );
+    // Not on a terminal: nothing but the summary.
+    let piped = common::audition(&[
+        "build",
+        "feeds/qant/issues/2026-11-09.txt",
+        "--show",
+        common::qant_show().to_str().unwrap(),
+        "--out",
+        dir.path().join("public").to_str().unwrap(),
+        "--cache",
+        dir.path().join("cache").to_str().unwrap(),
+    ]);
+    assert!(piped.status.success());
+    assert_eq!(
+        common::stderr(&piped),
+        "",
+        "no bar when stderr is not a terminal"
+    );
+    assert_eq!(common::stdout(&piped).trim().lines().count(), 1);
+}

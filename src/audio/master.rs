@@ -18,6 +18,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 
 use super::decode;
@@ -55,13 +56,16 @@ const MAX_ENCODES: usize = 3;
 /// Two identical channels measure this much louder than the mono mix (BS.1770 sums them).
 const DUAL_MONO_DB: f64 = 3.0103;
 
-/// Renders, levels and encodes the episode into a temporary MP3 in `dir`.
+/// Renders, levels and encodes the episode into a temporary MP3 in `dir`. `done` counts the
+/// samples rendered, every pass together (a measuring pass and an encoding pass, usually:
+/// twice the episode), for a progress bar to read from another thread.
 pub fn master(
     timeline: &Timeline,
     jingles: &JingleSet,
     dir: &Path,
     tags: &EpisodeTags,
     settings: &MasterSettings,
+    done: &AtomicU64,
 ) -> Result<Mastered> {
     let target = settings.loudness.integrated_lufs;
     let channels = if settings.encoder.channels == 2 {
@@ -71,7 +75,7 @@ pub fn master(
     };
     let mut ceiling = settings.loudness.limiter_ceiling();
     let (mut gain, slope) = find_gain(target - channels, ceiling, |probes| {
-        measure(timeline, jingles, probes)
+        measure(timeline, jingles, probes, done)
     })?;
     let mut encodes = 0;
     loop {
@@ -83,6 +87,7 @@ pub fn master(
             &settings.encoder,
             gain,
             ceiling,
+            done,
         )?;
         encodes += 1;
         let off = mastered.loudness.integrated_lufs - target;
@@ -107,6 +112,7 @@ fn encode(
     settings: &EncoderSettings,
     gain: f64,
     ceiling: f64,
+    done: &AtomicU64,
 ) -> Result<Mastered> {
     let writer = Mp3Writer::create(dir, tags, settings)?;
     let (tap, frames) = mpsc::sync_channel::<Vec<u8>>(64);
@@ -129,6 +135,7 @@ fn encode(
             .map_err(|_| Error::Audio("the MP3 encoder stopped".to_string()))
     };
     let rendered = mix::render(timeline, jingles, &mut |block| {
+        done.fetch_add(block.len() as u64, Ordering::Relaxed);
         let gained: Vec<f32> = block.iter().map(|s| s * linear).collect();
         let mut out = Vec::with_capacity(block.len());
         limiter.process(&gained, &mut out);
@@ -284,6 +291,7 @@ fn measure(
     timeline: &Timeline,
     jingles: &JingleSet,
     probes: &[Option<(f64, f64)>],
+    done: &AtomicU64,
 ) -> Result<Vec<f64>> {
     let runs = split_runs(
         &timeline.items,
@@ -292,7 +300,7 @@ fn measure(
     let meters: Vec<Vec<Meter>> = std::thread::scope(|scope| {
         let handles: Vec<_> = runs
             .iter()
-            .map(|run| scope.spawn(move || measure_run(run, jingles, probes)))
+            .map(|run| scope.spawn(move || measure_run(run, jingles, probes, done)))
             .collect();
         handles
             .into_iter()
@@ -315,6 +323,7 @@ fn measure_run(
     run: &[Item],
     jingles: &JingleSet,
     probes: &[Option<(f64, f64)>],
+    done: &AtomicU64,
 ) -> Result<Vec<Meter>> {
     let mut meters = probes
         .iter()
@@ -327,6 +336,7 @@ fn measure_run(
     let from = run.first().map_or(0, |i| i.start);
     let (mut gained, mut out) = (Vec::new(), Vec::new());
     mix::render_items(run, jingles, from, &mut |block| {
+        done.fetch_add(block.len() as u64, Ordering::Relaxed);
         for (meter, limiter) in meters.iter_mut().zip(limiters.iter_mut()) {
             match limiter {
                 None => meter.add(block)?,
