@@ -9,7 +9,7 @@ bin=target/release/audition
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 phrase="Cinq mots pour la mesure"
-ms() { date +%s%N | awk '{print int($1 / 1000000)}'; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
 run() {
   local start end
   start=$(ms)

@@ -85,8 +85,7 @@ pub fn master(
             dir,
             tags,
             &settings.encoder,
-            gain,
-            ceiling,
+            (gain, ceiling),
             done,
         )?;
         encodes += 1;
@@ -110,8 +109,7 @@ fn encode(
     dir: &Path,
     tags: &EpisodeTags,
     settings: &EncoderSettings,
-    gain: f64,
-    ceiling: f64,
+    (gain, ceiling): (f64, f64),
     done: &AtomicU64,
 ) -> Result<Mastered> {
     let writer = Mp3Writer::create(dir, tags, settings)?;
