@@ -43,20 +43,7 @@ const FRENCH: Words = Words {
     read: "lire l'article",
     download: "Télécharger l'épisode",
     decimal: ",",
-    months: [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
+    months: crate::script::normalize::fr::MONTHS,
     french: true,
 };
 
@@ -78,20 +65,7 @@ const ENGLISH: Words = Words {
     read: "read the story",
     download: "Download the episode",
     decimal: ".",
-    months: [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
+    months: crate::script::normalize::en::MONTHS,
     french: false,
 };
 

@@ -8,8 +8,8 @@
 //! raw `€ $ £ % & < >`, so input that looks like SSML or XML is dropped or spoken, never
 //! interpreted.
 
-mod en;
-mod fr;
+pub(crate) mod en;
+pub(crate) mod fr;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
