@@ -76,13 +76,24 @@ pub async fn prepare(request: &Request) -> Result<(Issue, Show)> {
         item: request.item.clone(),
     };
     let issue = crate::ingest::load(&request.issue, &options).await?;
-    let mut show = match &request.show {
+    let show = load_show(
+        request.show.as_deref(),
+        &issue.language,
+        request.voice.as_deref(),
+    )?;
+    Ok((issue, show))
+}
+
+/// The show a run speaks with: the show file, or the built-in show in `language`; `voice`
+/// (a profile name, a path or `auto`) in place of its cast; every `auto` voice picked.
+pub fn load_show(show: Option<&Path>, language: &str, voice: Option<&str>) -> Result<Show> {
+    let mut show = match show {
         Some(path) => Show::load(path)?,
-        None => Show::default_for(&issue.language)?,
+        None => Show::default_for(language)?,
     };
-    if let Some(voice) = &request.voice {
+    if let Some(voice) = voice {
         show.cast = Default::default();
-        show.voice = match voice.as_str() {
+        show.voice = match voice {
             crate::show::AUTO_VOICE => VoiceProfile::auto(&show.language, &show.path),
             name => VoiceProfile::find(name, Some(&show.voice.path))?,
         };
@@ -90,7 +101,7 @@ pub async fn prepare(request: &Request) -> Result<(Issue, Show)> {
     for voice in show.voices_mut() {
         *voice = synth::choice::resolve(voice.clone(), Path::new("voices"))?;
     }
-    Ok((issue, show))
+    Ok(show)
 }
 
 /// Whose turn it is to write a store's feed, when several machines publish into it (the
@@ -426,7 +437,7 @@ async fn publish_feed_and_pages(
 ) -> Result<Published> {
     let _turn = FolderLock::take(out).await?;
     let cover_name = format!("cover.{}", show.cover.extension());
-    put_if_changed(out, &cover_name, show.cover.bytes()?).await?;
+    out.put_if_changed(&cover_name, show.cover.bytes()?).await?;
     for _ in 0..FEED_SWAPS {
         let current = out.get_versioned(FEED).await?;
         let mut episodes = Manifest::read_all(out).await?;
@@ -583,13 +594,6 @@ async fn follow<T>(
 fn distinct(keys: &[String]) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     keys.iter().filter(|k| seen.insert(*k)).cloned().collect()
-}
-
-async fn put_if_changed(out: &Store, key: &str, bytes: Vec<u8>) -> Result<()> {
-    if out.get(key).await?.as_deref() == Some(&bytes[..]) {
-        return Ok(());
-    }
-    Ok(out.put(key, bytes).await?)
 }
 
 fn count_stories(issue: &Issue) -> (usize, usize) {

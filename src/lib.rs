@@ -39,6 +39,6 @@ pub mod watch;
 pub mod worker;
 
 pub use build::{
-    build, build_in_turn, estimate, prepare, publish_feed, publish_site, BuildOptions, BuildReport,
-    FeedTurn, Published, Request,
+    build, build_in_turn, estimate, load_show, prepare, publish_feed, publish_site, BuildOptions,
+    BuildReport, FeedTurn, Published, Request,
 };

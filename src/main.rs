@@ -77,30 +77,10 @@ enum Command {
         dir: PathBuf,
     },
     /// Rebuild feed.xml from the episode manifests of a published folder.
-    Feed {
-        /// The show file.
-        #[arg(long)]
-        show: PathBuf,
-        /// The published folder, or a bucket: s3://bucket/prefix [default: public/<show>].
-        #[arg(long)]
-        out: Option<String>,
-        /// Public URL of the published folder, instead of the show's base_url.
-        #[arg(long)]
-        base_url: Option<String>,
-    },
+    Feed(RepublishArgs),
     /// Rewrite the show's web pages (index.html, one page per episode) and feed.xml from
     /// the episode manifests, after the show's [site] settings or cover changed.
-    Site {
-        /// The show file.
-        #[arg(long)]
-        show: PathBuf,
-        /// The published folder, or a bucket: s3://bucket/prefix [default: public/<show>].
-        #[arg(long)]
-        out: Option<String>,
-        /// Public URL of the published folder, instead of the show's base_url.
-        #[arg(long)]
-        base_url: Option<String>,
-    },
+    Site(RepublishArgs),
     /// Follow the sources of a show's [watch] (a feed, a mailbox, a drop folder) and build
     /// each new issue once; polls every interval_minutes unless --once.
     Watch {
@@ -357,6 +337,20 @@ enum EpisodesAction {
     },
 }
 
+/// What `audition feed` and `audition site` rebuild from.
+#[derive(clap::Args)]
+struct RepublishArgs {
+    /// The show file.
+    #[arg(long)]
+    show: PathBuf,
+    /// The published folder, or a bucket: s3://bucket/prefix [default: public/<show>].
+    #[arg(long)]
+    out: Option<String>,
+    /// Public URL of the published folder, instead of the show's base_url.
+    #[arg(long)]
+    base_url: Option<String>,
+}
+
 /// The issue, its show, and how to read it.
 #[derive(clap::Args)]
 struct IssueArgs {
@@ -450,16 +444,8 @@ async fn run(command: Command) -> Result<(), Error> {
             json,
             flavor,
         } => script(issue, json, flavor).await,
-        Command::Feed {
-            show,
-            out,
-            base_url,
-        } => republish(&show, out, base_url, false).await,
-        Command::Site {
-            show,
-            out,
-            base_url,
-        } => republish(&show, out, base_url, true).await,
+        Command::Feed(args) => republish(args, false).await,
+        Command::Site(args) => republish(args, true).await,
         Command::Watch {
             show,
             once,
@@ -585,15 +571,10 @@ async fn run(command: Command) -> Result<(), Error> {
 
 /// `audition feed` and `audition site`: the feed (and the pages, every episode's page too
 /// when `all_pages`) rebuilt from the published manifests.
-async fn republish(
-    show_file: &Path,
-    out: Option<String>,
-    base_url: Option<String>,
-    all_pages: bool,
-) -> Result<(), Error> {
-    let show = Show::load(show_file)?;
-    let out = Store::open(&out.unwrap_or_else(|| default_out(&show)))?;
-    let base_url = base_url.unwrap_or_else(|| show.base_url.clone());
+async fn republish(args: RepublishArgs, all_pages: bool) -> Result<(), Error> {
+    let show = Show::load(&args.show)?;
+    let out = Store::open(&args.out.unwrap_or_else(|| default_out(&show)))?;
+    let base_url = args.base_url.unwrap_or_else(|| show.base_url.clone());
     for warning in show.cover.problems()? {
         eprintln!("warning: {warning}");
     }
@@ -630,7 +611,7 @@ struct SayRequest {
 /// `audition say`: the audio written, the SSML printed.
 async fn say_command(request: SayRequest, out: &Path, cache: Option<String>) -> Result<(), Error> {
     let cache = ClipCache::open(&cache.unwrap_or_else(default_cache))?;
-    let (issue, mut show) = match &request.issue {
+    let (issue, show) = match &request.issue {
         Some(issue) => {
             let prepared = audition::prepare(&audition::Request {
                 issue: issue.clone(),
@@ -642,21 +623,15 @@ async fn say_command(request: SayRequest, out: &Path, cache: Option<String>) -> 
             .await?;
             (Some(prepared.0), prepared.1)
         }
-        None => {
-            let mut show = match &request.show {
-                Some(path) => Show::load(path)?,
-                None => Show::default_for(&request.lang)?,
-            };
-            if let Some(voice) = &request.voice {
-                show.cast = Default::default();
-                show.voice = VoiceProfile::find(voice, Some(&show.voice.path))?;
-            }
-            (None, show)
-        }
+        None => (
+            None,
+            audition::load_show(
+                request.show.as_deref(),
+                &request.lang,
+                request.voice.as_deref(),
+            )?,
+        ),
     };
-    for voice in show.voices_mut() {
-        *voice = audition::synth::choice::resolve(voice.clone(), Path::new("voices"))?;
-    }
     let what = match (&issue, request.story) {
         (Some(issue), Some(n)) => audition::say::Said::Story(issue, n),
         _ => audition::say::Said::Text(request.text.as_deref().unwrap_or_default()),

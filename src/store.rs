@@ -400,6 +400,15 @@ impl Store {
         }
     }
 
+    /// Writes `bytes` unless the object already holds exactly them (a CDN keeps its copy,
+    /// and a folder's file keeps its time).
+    pub async fn put_if_changed(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        if self.get(key).await?.as_deref() == Some(&bytes[..]) {
+            return Ok(());
+        }
+        self.put(key, bytes).await
+    }
+
     /// Copies an object within the store (S3 CopyObject; a file copy in a folder).
     pub async fn copy(&self, from: &str, to: &str) -> Result<()> {
         self.inner

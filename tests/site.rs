@@ -15,20 +15,6 @@ use serde_json::Value;
 
 const EPISODE: &str = "2026-11-02";
 
-fn build(out: &Path, cache: &Path, issue: &str) {
-    let output = common::audition(&[
-        "build",
-        issue,
-        "--show",
-        common::qant_show().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--cache",
-        cache.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", common::stderr(&output));
-}
-
 struct Served(Child);
 
 impl Drop for Served {
@@ -76,8 +62,8 @@ fn number(report: &Value, key: &str) -> f64 {
 fn the_episode_page_plays_follows_the_voice_and_is_accessible_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
     let (out, cache) = (dir.path().join("public"), dir.path().join("cache"));
-    build(&out, &cache, "feeds/qant/issues/2026-11-02.txt");
-    build(&out, &cache, "feeds/qant/issues/2026-11-09.txt");
+    common::build_qant(&out, &cache, "feeds/qant/issues/2026-11-02.txt");
+    common::build_qant(&out, &cache, "feeds/qant/issues/2026-11-09.txt");
     let page = out.join(format!("episodes/{EPISODE}.html"));
     let embed = out.join(format!("episodes/{EPISODE}.embed.html"));
 

@@ -232,21 +232,6 @@ fn init_never_overwrites_and_refuses_in_one_line() {
         .success());
 }
 
-fn build_into(out: &std::path::Path, cache: &std::path::Path, issue: &str) -> String {
-    let built = common::audition(&[
-        "build",
-        issue,
-        "--show",
-        common::qant_show().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--cache",
-        cache.to_str().unwrap(),
-    ]);
-    assert!(built.status.success(), "{}", common::stderr(&built));
-    common::stdout(&built)
-}
-
 /// Makes every clip of the cache look unused for `days`.
 fn age_clips(cache: &std::path::Path, days: u64) {
     let then = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
@@ -264,8 +249,8 @@ fn the_cache_is_pruned_least_used_first_and_keeps_what_is_published() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let (published, gone) = (dir.path().join("public"), dir.path().join("gone"));
-    build_into(&published, &cache, "feeds/qant/issues/2026-11-02.txt");
-    build_into(&gone, &cache, "feeds/qant/issues/2026-11-09.txt");
+    common::build_qant(&published, &cache, "feeds/qant/issues/2026-11-02.txt");
+    common::build_qant(&gone, &cache, "feeds/qant/issues/2026-11-09.txt");
     std::fs::remove_dir_all(&gone).unwrap();
     let cache_arg = cache.to_str().unwrap();
     let out_arg = published.to_str().unwrap();
@@ -280,7 +265,7 @@ fn the_cache_is_pruned_least_used_first_and_keeps_what_is_published() {
     // Everything looks 100 days old; a build that uses the published episode's clips makes
     // them recent again.
     age_clips(&cache, 100);
-    let again = build_into(
+    let again = common::build_qant(
         &dir.path().join("preview"),
         &cache,
         "feeds/qant/issues/2026-11-02.txt",
@@ -346,7 +331,7 @@ fn the_cache_is_pruned_least_used_first_and_keeps_what_is_published() {
         said.contains("(7 of them only because published episodes use them)"),
         "{said}"
     );
-    let rebuilt = build_into(
+    let rebuilt = common::build_qant(
         &dir.path().join("again"),
         &cache,
         "feeds/qant/issues/2026-11-02.txt",
@@ -378,7 +363,7 @@ fn the_cache_is_pruned_least_used_first_and_keeps_what_is_published() {
         stderr.contains("2026-11-02") && stderr.contains("build them once more"),
         "{stderr}"
     );
-    let unchanged = build_into(&published, &cache, "feeds/qant/issues/2026-11-02.txt");
+    let unchanged = common::build_qant(&published, &cache, "feeds/qant/issues/2026-11-02.txt");
     assert!(unchanged.contains("Nothing changed"), "{unchanged}");
     let named = std::fs::read_to_string(&manifest).unwrap();
     assert!(named.contains("\"clips\""), "the rebuild named the clips");
@@ -400,7 +385,7 @@ fn the_cache_is_pruned_least_used_first_and_keeps_what_is_published() {
         "{}",
         common::stdout(&emptied)
     );
-    let spoken = build_into(
+    let spoken = common::build_qant(
         &dir.path().join("fresh"),
         &cache,
         "feeds/qant/issues/2026-11-02.txt",

@@ -50,6 +50,22 @@ pub fn qant_show_with(dir: &Path, extra: &str) -> PathBuf {
 }
 
 /// Runs the `audition` binary.
+/// `issue` built with the Qant show into `out` with the clip cache `cache`; its summary.
+pub fn build_qant(out: &Path, cache: &Path, issue: &str) -> String {
+    let built = audition(&[
+        "build",
+        issue,
+        "--show",
+        qant_show().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    stdout(&built)
+}
+
 pub fn audition(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_audition"))
         .args(args)

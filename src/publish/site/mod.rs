@@ -60,13 +60,25 @@ pub async fn publish(
     episodes: &[Manifest],
     pages: Pages<'_>,
 ) -> Result<()> {
-    put_if_changed(out, "site/player.js", SCRIPT.as_bytes().to_vec()).await?;
-    put_if_changed(out, "site/player.css", STYLE.as_bytes().to_vec()).await?;
+    out.put_if_changed("site/player.js", SCRIPT.as_bytes().to_vec())
+        .await?;
+    out.put_if_changed("site/player.css", STYLE.as_bytes().to_vec())
+        .await?;
+    // One listing says which pages exist, rather than a request per episode.
+    let existing: std::collections::HashSet<String> = match pages {
+        Pages::All => Default::default(),
+        Pages::New(_) => out
+            .list("episodes")
+            .await?
+            .into_iter()
+            .map(|l| l.key)
+            .collect(),
+    };
     for episode in episodes {
         let [page, embed] = page_keys(&episode.id);
         let wanted = match pages {
             Pages::All => true,
-            Pages::New(fresh) => fresh == Some(&episode.id) || out.size(&page).await?.is_none(),
+            Pages::New(fresh) => fresh == Some(&episode.id) || !existing.contains(&page),
         };
         if !wanted {
             continue;
@@ -75,17 +87,14 @@ pub async fn publish(
             Some(bytes) => parse_webvtt(&String::from_utf8_lossy(&bytes)),
             None => Vec::new(),
         };
-        put_if_changed(out, &page, episode_page(site, episode, &cues).into_bytes()).await?;
-        put_if_changed(out, &embed, embed_page(site, episode).into_bytes()).await?;
+        out.put_if_changed(&page, episode_page(site, episode, &cues).into_bytes())
+            .await?;
+        out.put_if_changed(&embed, embed_page(site, episode).into_bytes())
+            .await?;
     }
-    put_if_changed(out, "index.html", index_page(site, episodes).into_bytes()).await
-}
-
-async fn put_if_changed(out: &Store, key: &str, bytes: Vec<u8>) -> Result<()> {
-    if out.get(key).await?.as_deref() == Some(&bytes[..]) {
-        return Ok(());
-    }
-    Ok(out.put(key, bytes).await?)
+    Ok(out
+        .put_if_changed("index.html", index_page(site, episodes).into_bytes())
+        .await?)
 }
 
 fn words(show: &Show) -> &'static Words {
